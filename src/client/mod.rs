@@ -1,0 +1,1 @@
+//! The client session: a sans-IO state machine.
