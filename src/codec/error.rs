@@ -66,7 +66,10 @@ impl fmt::Display for DecodeError {
             Self::RemainingLengthTooLong => f.write_str("remaining length longer than 4 bytes"),
             Self::NonMinimalVarInt => f.write_str("variable byte integer not minimally encoded"),
             Self::PacketTooLarge { size, max } => {
-                write!(f, "packet of {size} bytes exceeds the maximum packet size of {max}")
+                write!(
+                    f,
+                    "packet of {size} bytes exceeds the maximum packet size of {max}"
+                )
             }
             Self::Truncated => f.write_str("packet ends before a required field"),
             Self::TrailingBytes => f.write_str("unexpected bytes after the last field"),
@@ -80,7 +83,10 @@ impl fmt::Display for DecodeError {
             Self::NoTopicFilters => f.write_str("no topic filter"),
             Self::InvalidSubscriptionOptions => f.write_str("invalid subscription options"),
             Self::UnknownProperty(id) => write!(f, "unknown property {id:#04x}"),
-            Self::PropertyNotAllowed { property, packet_type } => {
+            Self::PropertyNotAllowed {
+                property,
+                packet_type,
+            } => {
                 write!(f, "property {property:#04x} not allowed in {packet_type:?}")
             }
             Self::DuplicateProperty(id) => write!(f, "property {id:#04x} appears twice"),
@@ -116,7 +122,10 @@ impl fmt::Display for EncodeError {
             Self::StringTooLong => f.write_str("string longer than 65535 bytes"),
             Self::NullCharacter => f.write_str("string contains U+0000"),
             Self::PacketTooLarge { size, max } => {
-                write!(f, "packet of {size} bytes exceeds the maximum packet size of {max}")
+                write!(
+                    f,
+                    "packet of {size} bytes exceeds the maximum packet size of {max}"
+                )
             }
             Self::ZeroPacketId => f.write_str("packet identifier 0"),
             Self::NoTopicFilters => f.write_str("no topic filter"),

@@ -48,7 +48,10 @@ pub struct DecodeOptions {
 impl DecodeOptions {
     /// Options for `version` with the largest packet size the protocol allows.
     pub fn new(version: ProtocolVersion) -> Self {
-        Self { version, max_packet_size: MAX_REMAINING_LENGTH + 5 }
+        Self {
+            version,
+            max_packet_size: MAX_REMAINING_LENGTH + 5,
+        }
     }
 }
 
@@ -64,6 +67,9 @@ pub struct EncodeOptions {
 impl EncodeOptions {
     /// Options for `version` with the largest packet size the protocol allows.
     pub fn new(version: ProtocolVersion) -> Self {
-        Self { version, max_packet_size: MAX_REMAINING_LENGTH + 5 }
+        Self {
+            version,
+            max_packet_size: MAX_REMAINING_LENGTH + 5,
+        }
     }
 }

@@ -97,6 +97,7 @@ pub enum PacketType {
 }
 
 /// One MQTT control packet.
+#[allow(clippy::large_enum_variant)] // reason: boxing CONNECT would cost an allocation to save a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet<'a> {
     Connect(Connect<'a>),
