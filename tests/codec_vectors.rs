@@ -2,6 +2,13 @@
 //! field. Each vector must decode to its packet, encode back to its bytes, and every strict
 //! prefix of it must decode as `Incomplete`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::borrow::Cow;
 
 use ProtocolVersion::{V3_1, V3_1_1, V5};
