@@ -375,13 +375,14 @@ function renderRow(m) {
   } else {
     textEl.textContent = text;
   }
-  payload.append(textEl);
   if (binary) {
+    // The exact bytes first; the lossy text after it, dimmed, as a hint of what they hold.
     const hex = document.createElement('div');
     hex.className = 'payload-hex';
     hex.textContent = hexOf(m.payload);
     payload.append(hex);
   }
+  payload.append(textEl);
   const size = document.createElement('div');
   size.className = 'payload-size';
   size.textContent = binary ? t('log.binary', { n: m.payload.length }) : t('log.bytes', { n: m.payload.length });
