@@ -29,7 +29,8 @@ function t(key, vars = {}) {
 function applyLanguage() {
   document.documentElement.lang = lang;
   document.title = `Scratch MQTT · ${t('subtitle')}`;
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  // data-* attributes double as placeholders: <span data-i18n="log.bytes" data-n="3"> → "3 bytes".
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n, el.dataset);
   for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of document.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
   for (const el of document.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
@@ -38,7 +39,6 @@ function applyLanguage() {
   renderSubscriptions();
   renderCount();
   if (lastError) showError(lastError.titleKey, lastError.err);
-  // Rows already in the log keep their words; new rows use the new language.
 }
 
 // ---------------------------------------------------------------- page state
@@ -336,6 +336,17 @@ function hexOf(bytes, limit = 256) {
   return bytes.length > limit ? `${out} …` : out;
 }
 
+/** Sets a translated text or title and marks it, so a language switch re-translates it. */
+function translated(el, what, key) {
+  if (what === 'title') {
+    el.dataset.i18nTitle = key;
+    el.title = t(key, el.dataset);
+  } else {
+    el.dataset.i18n = key;
+    el.textContent = t(key, el.dataset);
+  }
+}
+
 function cell(className, text) {
   const td = document.createElement('td');
   td.className = className;
@@ -353,7 +364,7 @@ function renderRow(m) {
   const arrow = document.createElement('span');
   arrow.className = `dir dir-${m.direction}`;
   arrow.textContent = m.direction === 'in' ? '↓' : '↑';
-  arrow.title = t(m.direction === 'in' ? 'log.in' : 'log.out');
+  translated(arrow, 'title', m.direction === 'in' ? 'log.in' : 'log.out');
   const clock = document.createElement('time');
   clock.dateTime = m.time.toISOString();
   clock.textContent = `${m.time.toLocaleTimeString(lang, { hour12: false })}.${String(m.time.getMilliseconds()).padStart(3, '0')}`;
@@ -371,7 +382,7 @@ function renderRow(m) {
   textEl.className = 'payload-text';
   if (m.payload.length === 0) {
     textEl.classList.add('muted');
-    textEl.textContent = t('log.empty-payload');
+    translated(textEl, 'text', 'log.empty-payload');
   } else {
     textEl.textContent = text;
   }
@@ -385,7 +396,8 @@ function renderRow(m) {
   payload.append(textEl);
   const size = document.createElement('div');
   size.className = 'payload-size';
-  size.textContent = binary ? t('log.binary', { n: m.payload.length }) : t('log.bytes', { n: m.payload.length });
+  size.dataset.n = String(m.payload.length);
+  translated(size, 'text', binary ? 'log.binary' : 'log.bytes');
   payload.append(size);
 
   const qos = cell('c-qos', String(m.qos));
@@ -394,7 +406,7 @@ function renderRow(m) {
     const badge = document.createElement('span');
     badge.className = 'badge retain';
     badge.dataset.testid = 'retain';
-    badge.textContent = t('log.retained');
+    translated(badge, 'text', 'log.retained');
     flags.append(badge);
   }
   if (m.dup) {

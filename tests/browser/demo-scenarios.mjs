@@ -144,7 +144,11 @@ export function demoScenarios({ label, extraMounts = {} }) {
 
       test('after unsubscribing, nothing more arrives; screenshot', async () => {
         await page.evaluate(() => window.scrollTo(0, 0));
-        await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}`), fullPage: false });
+        await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}-en`) });
+        await page.click('[data-testid="lang-toggle"]');
+        assert.match(await row(topic('zh')).locator('.payload-size').textContent(), /字节/, 'log rows follow the language');
+        await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}-zh`) });
+        await page.click('[data-testid="lang-toggle"]');
         await page.click(`[data-testid="subscription"][data-topic="e2e/${spec.name}/#"] [data-testid="unsubscribe"]`);
         await page.waitForSelector('[data-testid="subscription"]', { state: 'detached' });
         const before = await page.locator('tr[data-direction="in"]').count();
