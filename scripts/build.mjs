@@ -9,7 +9,8 @@
 //   dist/scratch-mqtt.global.js                      the same as a classic script (when possible)
 //
 // Options: --crate DIR (another crate, e.g. a throwaway prototype; default: this repository),
-//          --out DIR (default dist), --strict (fail instead of stopping when the crate exports no JS API).
+//          --out DIR (default dist), --wrapper FILE (default js/scratch-mqtt.js, used when it exists),
+//          --strict (fail instead of stopping when the crate exports no JS API).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,6 +38,8 @@ const BUNDLE_GZIP_TARGET = 40 * 1024;
 const args = parseArgs(process.argv.slice(2));
 const crateDir = path.resolve(args.crate ?? process.env.SCRATCH_MQTT_CRATE ?? ROOT);
 const outDir = path.resolve(ROOT, args.out ?? 'dist');
+const wrapper = path.resolve(ROOT, args.wrapper ?? WRAPPER);
+const wrapperTypes = args.wrapper ? wrapper.replace(/\.m?js$/, '.d.ts') : path.join(ROOT, WRAPPER_TYPES);
 
 async function main() {
   step(`Building ${path.relative(ROOT, crateDir) || 'the crate'} for the browser`);
@@ -48,7 +51,7 @@ async function main() {
   run('cargo', ['build', '--release', '--target', TARGET, '--lib'], { cwd: crateDir });
   const wasmIn = cargoWasmArtifact(crateDir);
 
-  const hasWrapper = fs.existsSync(path.join(ROOT, WRAPPER));
+  const hasWrapper = fs.existsSync(wrapper);
   const glueName = hasWrapper ? GLUE_NAME : NAME;
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-build-'));
   try {
@@ -88,9 +91,8 @@ async function main() {
     }
     for (const f of fs.readdirSync(stage)) fs.copyFileSync(path.join(stage, f), path.join(outDir, f));
     if (hasWrapper) {
-      fs.copyFileSync(path.join(ROOT, WRAPPER), path.join(outDir, `${NAME}.js`));
-      const types = path.join(ROOT, WRAPPER_TYPES);
-      if (fs.existsSync(types)) fs.copyFileSync(types, path.join(outDir, `${NAME}.d.ts`));
+      fs.copyFileSync(wrapper, path.join(outDir, `${NAME}.js`));
+      if (fs.existsSync(wrapperTypes)) fs.copyFileSync(wrapperTypes, path.join(outDir, `${NAME}.d.ts`));
       else fs.writeFileSync(path.join(outDir, `${NAME}.d.ts`), `export * from './${GLUE_NAME}.js';\n`);
     }
 
@@ -331,7 +333,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--strict') out.strict = true;
-    else if (a === '--crate' || a === '--out') out[a.slice(2)] = argv[++i];
+    else if (a === '--crate' || a === '--out' || a === '--wrapper') out[a.slice(2)] = argv[++i];
     else if (a === '--help' || a === '-h') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
       process.exit(0);
