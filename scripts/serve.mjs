@@ -48,9 +48,10 @@ try {
 } catch (err) {
   if (err.code === 'EADDRINUSE') {
     const variable = err.port === ports.http ? 'PORT' : err.port === ports.ws ? 'MQTT_WS_PORT' : 'MQTT_TCP_PORT';
+    const who = variable === 'PORT' ? 'another `npm start` or web server' : 'another `npm start` or an MQTT broker such as mosquitto';
     console.error(
       `\nCannot start: ${err.message}.\n` +
-        `Another program (perhaps another \`npm start\` or a local mosquitto) is using it.\n` +
+        `Another program (perhaps ${who}) is using it.\n` +
         `Stop that program, or choose another port, e.g.  ${variable}=${err.port + 1} npm start\n`,
     );
   } else {
@@ -66,7 +67,7 @@ function printBanner(wsUrl) {
   console.log(`
 Scratch MQTT is running on this computer. Press Ctrl-C to stop.
 
-  Demo console           ${http}${missing(LIBRARY_PATH)}
+  Demo console           ${http}
   Scratch extension      ${http}${EXTENSION_PATH}${missing(EXTENSION_PATH)}
   JavaScript library     ${http}${LIBRARY_PATH}${missing(LIBRARY_PATH)}
 
