@@ -504,8 +504,11 @@ async function start() {
   } catch (err) {
     console.warn(`The demo needs ${LIBRARY_URL}:`, err);
     lib = null;
-    $('lib-missing').hidden = false;
     setState('unavailable');
+    // Not built (404) is the common case; anything else is a real failure worth its message.
+    const probe = await fetch(new URL(LIBRARY_URL, import.meta.url), { method: 'HEAD' }).catch(() => null);
+    if (probe && probe.status === 404) $('lib-missing').hidden = false;
+    else showError('lib.failed', err);
   }
   document.body.dataset.ready = 'true';
 }

@@ -142,13 +142,38 @@ export function demoScenarios({ label, extraMounts = {} }) {
         await page.check('[data-testid="pub-format-text"]', { force: true });
       });
 
-      test('after unsubscribing, nothing more arrives; screenshot', async () => {
+      test('screenshots in English and Chinese; log rows follow the language', async () => {
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}-en`) });
         await page.click('[data-testid="lang-toggle"]');
         assert.match(await row(topic('zh')).locator('.payload-size').textContent(), /字节/, 'log rows follow the language');
         await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}-zh`) });
         await page.click('[data-testid="lang-toggle"]');
+      });
+
+      test('a firehose keeps the log at its last 500 rows and counts every message', async () => {
+        const before = Number(await page.getAttribute('[data-testid="log-count"]', 'data-total'));
+        const js = await mqttjsPeer(broker, { transport: 'tcp' });
+        const n = 3000;
+        try {
+          for (let i = 0; i < n; i++) js.client.publish(topic('firehose'), `message ${i}`);
+          await js.client.publishAsync(topic('firehose-done'), 'done', { qos: 1 });
+        } finally {
+          await js.end();
+        }
+        await page.waitForFunction(
+          (want) => Number(document.querySelector('[data-testid="log-count"]').dataset.total) >= want,
+          before + n + 1,
+          { timeout: 20000 },
+        );
+        await row(topic('firehose-done')).waitFor();
+        assert.equal(await page.locator('tr[data-testid="message"]').count(), 500);
+        // Newest first, in order: the row under "done" is the last firehose message.
+        const texts = await page.locator('tr[data-testid="message"] .payload-text').allTextContents();
+        assert.deepEqual(texts.slice(0, 3), ['done', `message ${n - 1}`, `message ${n - 2}`]);
+      });
+
+      test('after unsubscribing, nothing more arrives', async () => {
         await page.click(`[data-testid="subscription"][data-topic="e2e/${spec.name}/#"] [data-testid="unsubscribe"]`);
         await page.waitForSelector('[data-testid="subscription"]', { state: 'detached' });
         const before = await page.locator('tr[data-direction="in"]').count();
