@@ -149,6 +149,11 @@ export function demoScenarios({ label, extraMounts = {} }) {
         assert.match(await row(topic('zh')).locator('.payload-size').textContent(), /字节/, 'log rows follow the language');
         await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}-zh`) });
         await page.click('[data-testid="lang-toggle"]');
+        const size = page.viewportSize();
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.locator('.log-card').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: screenshotPath(`demo-${label}-${spec.name}-phone`) });
+        await page.setViewportSize(size);
       });
 
       test('a firehose keeps the log at its last 500 rows and counts every message', async () => {
