@@ -10,11 +10,24 @@
 //! assert_eq!(decode(&bytes, &opts), Ok(Status::Complete(Packet::PingResp, 2)));
 //! ```
 
+mod ack;
+mod connect;
+mod decode;
+mod disconnect;
+mod encode;
 mod error;
+mod owned;
 mod packet;
 mod properties;
+mod publish;
+mod read;
 mod reason;
+mod subscribe;
+mod varint;
+mod write;
 
+pub use decode::decode;
+pub use encode::{encode, encoded_len};
 pub use error::{DecodeError, EncodeError};
 pub use packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, Packet, PacketType, ProtocolVersion, Publish, QoS,
@@ -48,7 +61,10 @@ pub struct DecodeOptions {
 impl DecodeOptions {
     /// Options for `version` with the largest packet size the protocol allows.
     pub fn new(version: ProtocolVersion) -> Self {
-        Self { version, max_packet_size: MAX_REMAINING_LENGTH + 5 }
+        Self {
+            version,
+            max_packet_size: MAX_REMAINING_LENGTH + 5,
+        }
     }
 }
 
@@ -64,6 +80,9 @@ pub struct EncodeOptions {
 impl EncodeOptions {
     /// Options for `version` with the largest packet size the protocol allows.
     pub fn new(version: ProtocolVersion) -> Self {
-        Self { version, max_packet_size: MAX_REMAINING_LENGTH + 5 }
+        Self {
+            version,
+            max_packet_size: MAX_REMAINING_LENGTH + 5,
+        }
     }
 }
