@@ -57,7 +57,10 @@ fn main() -> io::Result<()> {
 }
 
 fn answer(request: &Value) -> Result<Value> {
-    let level = request.get("version").and_then(Value::as_u64).ok_or("no version")?;
+    let level = request
+        .get("version")
+        .and_then(Value::as_u64)
+        .ok_or("no version")?;
     let version = u8::try_from(level)
         .ok()
         .and_then(ProtocolVersion::from_level)
@@ -131,7 +134,10 @@ fn packet_to_js(packet: &Packet<'_>, version: ProtocolVersion) -> Value {
         }
         Packet::ConnAck(c) => {
             o.insert("sessionPresent".into(), json!(c.session_present));
-            o.insert(if v5 { "reasonCode" } else { "returnCode" }.into(), json!(c.code.0));
+            o.insert(
+                if v5 { "reasonCode" } else { "returnCode" }.into(),
+                json!(c.code.0),
+            );
             insert_properties(&mut o, &c.properties, v5);
             "connack"
         }
@@ -163,13 +169,15 @@ fn packet_to_js(packet: &Packet<'_>, version: ProtocolVersion) -> Value {
         Packet::Subscribe(s) => {
             o.insert("messageId".into(), json!(s.packet_id));
             let subscriptions = s.subscriptions.iter().map(|sub| {
-                let mut entry = json!({ "topic": sub.filter, "qos": sub.options.qos as u8 });
+                let mut entry = Map::new();
+                entry.insert("topic".into(), json!(sub.filter));
+                entry.insert("qos".into(), json!(sub.options.qos as u8));
                 if v5 {
-                    entry["nl"] = json!(sub.options.no_local);
-                    entry["rap"] = json!(sub.options.retain_as_published);
-                    entry["rh"] = json!(sub.options.retain_handling as u8);
+                    entry.insert("nl".into(), json!(sub.options.no_local));
+                    entry.insert("rap".into(), json!(sub.options.retain_as_published));
+                    entry.insert("rh".into(), json!(sub.options.retain_handling as u8));
                 }
-                entry
+                Value::Object(entry)
             });
             o.insert("subscriptions".into(), subscriptions.collect());
             insert_properties(&mut o, &s.properties, v5);
@@ -183,7 +191,10 @@ fn packet_to_js(packet: &Packet<'_>, version: ProtocolVersion) -> Value {
         }
         Packet::Unsubscribe(u) => {
             o.insert("messageId".into(), json!(u.packet_id));
-            o.insert("unsubscriptions".into(), u.filters.iter().map(|f| json!(f)).collect());
+            o.insert(
+                "unsubscriptions".into(),
+                u.filters.iter().map(|f| json!(f)).collect(),
+            );
             insert_properties(&mut o, &u.properties, v5);
             "unsubscribe"
         }
@@ -230,8 +241,14 @@ fn properties_to_js(p: &Properties<'_>) -> Map<String, Value> {
         }
     };
     let hex = |b: &Option<Cow<'_, [u8]>>| b.as_deref().map(|b| json!(to_hex(b)));
-    put("payloadFormatIndicator", p.payload_format_indicator.map(|v| json!(v)));
-    put("messageExpiryInterval", p.message_expiry_interval.map(|v| json!(v)));
+    put(
+        "payloadFormatIndicator",
+        p.payload_format_indicator.map(|v| json!(v)),
+    );
+    put(
+        "messageExpiryInterval",
+        p.message_expiry_interval.map(|v| json!(v)),
+    );
     put("contentType", p.content_type.as_ref().map(|v| json!(v)));
     put("responseTopic", p.response_topic.as_ref().map(|v| json!(v)));
     put("correlationData", hex(&p.correlation_data));
@@ -244,15 +261,33 @@ fn properties_to_js(p: &Properties<'_>) -> Map<String, Value> {
             many => Some(json!(many)),
         },
     );
-    put("sessionExpiryInterval", p.session_expiry_interval.map(|v| json!(v)));
-    put("assignedClientIdentifier", p.assigned_client_identifier.as_ref().map(|v| json!(v)));
+    put(
+        "sessionExpiryInterval",
+        p.session_expiry_interval.map(|v| json!(v)),
+    );
+    put(
+        "assignedClientIdentifier",
+        p.assigned_client_identifier.as_ref().map(|v| json!(v)),
+    );
     put("serverKeepAlive", p.server_keep_alive.map(|v| json!(v)));
-    put("authenticationMethod", p.authentication_method.as_ref().map(|v| json!(v)));
+    put(
+        "authenticationMethod",
+        p.authentication_method.as_ref().map(|v| json!(v)),
+    );
     put("authenticationData", hex(&p.authentication_data));
-    put("requestProblemInformation", p.request_problem_information.map(|v| json!(v)));
+    put(
+        "requestProblemInformation",
+        p.request_problem_information.map(|v| json!(v)),
+    );
     put("willDelayInterval", p.will_delay_interval.map(|v| json!(v)));
-    put("requestResponseInformation", p.request_response_information.map(|v| json!(v)));
-    put("responseInformation", p.response_information.as_ref().map(|v| json!(v)));
+    put(
+        "requestResponseInformation",
+        p.request_response_information.map(|v| json!(v)),
+    );
+    put(
+        "responseInformation",
+        p.response_information.as_ref().map(|v| json!(v)),
+    );
     put("serverReference", p.server_reference.as_ref().map(|v| json!(v)));
     put("reasonString", p.reason_string.as_ref().map(|v| json!(v)));
     put("receiveMaximum", p.receive_maximum.map(|v| json!(v)));
@@ -261,9 +296,18 @@ fn properties_to_js(p: &Properties<'_>) -> Map<String, Value> {
     put("maximumQoS", p.maximum_qos.map(|v| json!(v as u8)));
     put("retainAvailable", p.retain_available.map(|v| json!(v)));
     put("maximumPacketSize", p.maximum_packet_size.map(|v| json!(v)));
-    put("wildcardSubscriptionAvailable", p.wildcard_subscription_available.map(|v| json!(v)));
-    put("subscriptionIdentifiersAvailable", p.subscription_identifier_available.map(|v| json!(v)));
-    put("sharedSubscriptionAvailable", p.shared_subscription_available.map(|v| json!(v)));
+    put(
+        "wildcardSubscriptionAvailable",
+        p.wildcard_subscription_available.map(|v| json!(v)),
+    );
+    put(
+        "subscriptionIdentifiersAvailable",
+        p.subscription_identifier_available.map(|v| json!(v)),
+    );
+    put(
+        "sharedSubscriptionAvailable",
+        p.shared_subscription_available.map(|v| json!(v)),
+    );
     // mqtt-packet groups user properties by name: {name: value} or {name: [value, …]}. The order
     // of pairs with different names is lost there, so it is not compared.
     if !p.user_properties.is_empty() {
@@ -338,7 +382,11 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
             })
         }
         "puback" | "pubrec" | "pubrel" | "pubcomp" => {
-            let ack = Ack { packet_id: packet_id()?, reason: reason(0)?, properties: properties()? };
+            let ack = Ack {
+                packet_id: packet_id()?,
+                reason: reason(0)?,
+                properties: properties()?,
+            };
             match cmd {
                 "puback" => Packet::PubAck(ack),
                 "pubrec" => Packet::PubRec(ack),
@@ -347,7 +395,10 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
             }
         }
         "subscribe" => {
-            let list = js.get("subscriptions").and_then(Value::as_array).ok_or("no subscriptions")?;
+            let list = js
+                .get("subscriptions")
+                .and_then(Value::as_array)
+                .ok_or("no subscriptions")?;
             let subscriptions = list
                 .iter()
                 .map(|s| {
@@ -367,7 +418,11 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
                     })
                 })
                 .collect::<Result<_>>()?;
-            Packet::Subscribe(Subscribe { packet_id: packet_id()?, properties: properties()?, subscriptions })
+            Packet::Subscribe(Subscribe {
+                packet_id: packet_id()?,
+                properties: properties()?,
+                subscriptions,
+            })
         }
         "suback" => Packet::SubAck(SubAck {
             packet_id: packet_id()?,
@@ -375,12 +430,23 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
             codes: codes(js, "granted")?,
         }),
         "unsubscribe" => {
-            let list = js.get("unsubscriptions").and_then(Value::as_array).ok_or("no unsubscriptions")?;
+            let list = js
+                .get("unsubscriptions")
+                .and_then(Value::as_array)
+                .ok_or("no unsubscriptions")?;
             let filters = list
                 .iter()
-                .map(|f| f.as_str().map(|f| Cow::Owned(f.to_owned())).ok_or("filter is not a string".into()))
+                .map(|f| {
+                    f.as_str()
+                        .map(|f| Cow::Owned(f.to_owned()))
+                        .ok_or("filter is not a string".into())
+                })
                 .collect::<Result<_>>()?;
-            Packet::Unsubscribe(Unsubscribe { packet_id: packet_id()?, properties: properties()?, filters })
+            Packet::Unsubscribe(Unsubscribe {
+                packet_id: packet_id()?,
+                properties: properties()?,
+                filters,
+            })
         }
         "unsuback" => Packet::UnsubAck(UnsubAck {
             packet_id: packet_id()?,
@@ -389,15 +455,23 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
         }),
         "pingreq" => Packet::PingReq,
         "pingresp" => Packet::PingResp,
-        "disconnect" => Packet::Disconnect(Disconnect { reason: reason(0)?, properties: properties()? }),
-        "auth" => Packet::Auth(Auth { reason: reason(0)?, properties: properties()? }),
+        "disconnect" => Packet::Disconnect(Disconnect {
+            reason: reason(0)?,
+            properties: properties()?,
+        }),
+        "auth" => Packet::Auth(Auth {
+            reason: reason(0)?,
+            properties: properties()?,
+        }),
         other => return Err(format!("unknown cmd {other}")),
     })
 }
 
 fn properties_from_js(js: Option<&Value>) -> Result<Properties<'static>> {
     let mut p = Properties::default();
-    let Some(js) = js.filter(|v| !v.is_null()) else { return Ok(p) };
+    let Some(js) = js.filter(|v| !v.is_null()) else {
+        return Ok(p);
+    };
     let object = js.as_object().ok_or("properties is not an object")?;
     for (name, value) in object {
         let present = Value::Object(Map::from_iter([(name.clone(), value.clone())]));
@@ -410,9 +484,10 @@ fn properties_from_js(js: Option<&Value>) -> Result<Properties<'static>> {
             "correlationData" => p.correlation_data = binary(js, name)?,
             "subscriptionIdentifier" => {
                 p.subscription_identifiers = match value {
-                    Value::Array(ids) => {
-                        ids.iter().map(|id| as_num(id, name)).collect::<Result<Vec<u32>>>()?
-                    }
+                    Value::Array(ids) => ids
+                        .iter()
+                        .map(|id| as_num(id, name))
+                        .collect::<Result<Vec<u32>>>()?,
                     id => vec![as_num(id, name)?],
                 }
             }
@@ -447,7 +522,8 @@ fn properties_from_js(js: Option<&Value>) -> Result<Properties<'static>> {
                     };
                     for v in values {
                         let v = v.as_str().ok_or(format!("user property {key} is not a string"))?;
-                        p.user_properties.push((Cow::Owned(key.clone()), Cow::Owned(v.to_owned())));
+                        p.user_properties
+                            .push((Cow::Owned(key.clone()), Cow::Owned(v.to_owned())));
                     }
                 }
             }
@@ -458,7 +534,9 @@ fn properties_from_js(js: Option<&Value>) -> Result<Properties<'static>> {
 }
 
 fn as_num<T: TryFrom<u64>>(v: &Value, name: &str) -> Result<T> {
-    v.as_u64().and_then(|n| T::try_from(n).ok()).ok_or(format!("{name} is not a number in range"))
+    v.as_u64()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or(format!("{name} is not a number in range"))
 }
 
 fn num<T: TryFrom<u64>>(js: &Value, name: &str) -> Result<Option<T>> {
@@ -478,7 +556,10 @@ fn boolean(js: &Value, name: &str) -> Result<bool> {
 fn string(js: &Value, name: &str) -> Result<Option<Cow<'static, str>>> {
     match js.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_str().map(|s| Some(Cow::Owned(s.to_owned()))).ok_or(format!("{name} is not a string")),
+        Some(v) => v
+            .as_str()
+            .map(|s| Some(Cow::Owned(s.to_owned())))
+            .ok_or(format!("{name} is not a string")),
     }
 }
 
@@ -497,24 +578,39 @@ fn qos(js: &Value, name: &str) -> Result<QoS> {
 }
 
 fn codes(js: &Value, name: &str) -> Result<Vec<ReasonCode>> {
-    let list = js.get(name).and_then(Value::as_array).ok_or(format!("no {name}"))?;
+    let list = js
+        .get(name)
+        .and_then(Value::as_array)
+        .ok_or(format!("no {name}"))?;
     list.iter().map(|c| as_num(c, name).map(ReasonCode)).collect()
 }
 
 fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let digit = |d: u8| char::from_digit(u32::from(d), 16).unwrap_or('?');
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        hex.push(digit(b >> 4));
+        hex.push(digit(b & 0xf));
+    }
+    hex
 }
 
 fn from_hex(hex: &str) -> Result<Vec<u8>> {
-    if hex.len() % 2 != 0 {
-        return Err("odd-length hex".into());
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or(format!("bad hex at {i}"))
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let pairs = hex.as_bytes().chunks(2);
+    pairs
+        .enumerate()
+        .map(|(i, pair)| {
+            match *pair {
+                [hi, lo] => digit(hi).zip(digit(lo)).map(|(hi, lo)| hi << 4 | lo),
+                _ => None,
+            }
+            .ok_or(format!("bad hex at {}", 2 * i))
         })
         .collect()
 }

@@ -40,12 +40,17 @@ after(async () => {
 
 // ---- the round trip every case goes through ----
 
+/** Keeps failure messages readable (and cheap) for megabyte packets. */
+function shorten(text, max = 600) {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** Checks one mqtt-packet-shaped packet both ways; returns whether our encoding was byte-identical. */
 async function roundTrip(version, packet) {
   const opts = { protocolVersion: version };
   const bytes = mqtt.generate(packet, opts);
   const theirs = comparable(mqttPacketParseOne(bytes, version));
-  const what = () => `${JSON.stringify(toPlain(packet))} as ${bytes.toString('hex')}`;
+  const what = () => shorten(`${JSON.stringify(toPlain(packet))} as ${bytes.toString('hex')}`);
 
   // Their bytes through our decoder.
   const ours = await bridge.decode(version, bytes);
@@ -132,9 +137,15 @@ function fixedCases(version) {
     'connack: accepted': v5
       ? { cmd: 'connack', sessionPresent: false, reasonCode: 0 }
       : { cmd: 'connack', sessionPresent: false, returnCode: 0 },
-    'connack: session present': v5
-      ? { cmd: 'connack', sessionPresent: true, reasonCode: 0 }
-      : { cmd: 'connack', sessionPresent: true, returnCode: 0 },
+    // MQTT 3.1 has no session present flag (its first CONNACK byte is "reserved, not used"), so
+    // we read it as false there; mqtt-packet reads the bit in every version. Not compared for 3.1.
+    ...(version === 3
+      ? {}
+      : {
+          'connack: session present': v5
+            ? { cmd: 'connack', sessionPresent: true, reasonCode: 0 }
+            : { cmd: 'connack', sessionPresent: true, returnCode: 0 },
+        }),
     'connack: refused': v5
       ? { cmd: 'connack', sessionPresent: false, reasonCode: 0x86, properties: { reasonString: 'bad password' } }
       : { cmd: 'connack', sessionPresent: false, returnCode: 5 },
@@ -151,7 +162,10 @@ function fixedCases(version) {
     },
     'publish: 200 bytes (2-byte remaining length)': { cmd: 'publish', topic: 't', payload: Buffer.alloc(200, 7), qos: 0 },
     'publish: 20000 bytes (3-byte remaining length)': { cmd: 'publish', topic: 't', payload: Buffer.alloc(20000, 0x5a), qos: 1, messageId: 9 },
-    'publish: 2.1 MB (4-byte remaining length)': { cmd: 'publish', topic: 't', payload: Buffer.alloc(2_100_000, 0xa5), qos: 0 },
+    // The remaining length is read the same way in every version: one 2 MB packet is enough.
+    ...(version === 4
+      ? { 'publish: 2.1 MB (4-byte remaining length)': { cmd: 'publish', topic: 't', payload: Buffer.alloc(2_100_000, 0xa5), qos: 0 } }
+      : {}),
     'puback': { cmd: 'puback', messageId: 1 },
     'pubrec': { cmd: 'pubrec', messageId: 0x1234 },
     'pubrel': { cmd: 'pubrel', messageId: 65535 },
@@ -353,8 +367,11 @@ function randomPackets(version, seed) {
     for (let i = int(1, 4); i > 0; i--) {
       const name = str(0, 5);
       const value = str(0, 8);
-      if (name in out) out[name] = [].concat(out[name], value);
-      else out[name] = value;
+      // mqtt-packet's parser tests the first value of a name for truthiness before appending
+      // a second one, so a repeated name whose first value is '' loses that value (it reads
+      // [a: '', a: 'x'] as {a: 'x'}). We keep both; such pairs are not generated.
+      if (!(name in out)) out[name] = value;
+      else if ([].concat(out[name])[0] !== '') out[name] = [].concat(out[name], value);
     }
     return out;
   };
@@ -416,7 +433,8 @@ function randomPackets(version, seed) {
     connack: () => {
       // Session present is 0 whenever the connection is refused (MQTT-3.2.2-4, MQTT-3.2.2-6).
       const code = v5 ? pick(CONNACK_V5_CODES) : int(0, 5);
-      const sessionPresent = code === 0 && chance(0.5);
+      // 3.1 has no session present flag (see the fixed cases).
+      const sessionPresent = code === 0 && version !== 3 && chance(0.5);
       const packet = v5
         ? { cmd: 'connack', sessionPresent, reasonCode: code }
         : { cmd: 'connack', sessionPresent, returnCode: code };
