@@ -13,15 +13,25 @@ use scratch_mqtt::codec::{
     DecodeError, DecodeOptions, EncodeOptions, Packet, ProtocolVersion, Status, decode, encode,
 };
 
-const VERSIONS: [ProtocolVersion; 3] = [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1, ProtocolVersion::V5];
+const VERSIONS: [ProtocolVersion; 3] = [
+    ProtocolVersion::V3_1,
+    ProtocolVersion::V3_1_1,
+    ProtocolVersion::V5,
+];
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the small packet-size limit and seeds the chunk sizes; the decoder
     // sees all of `data`.
     let seed = data.first().copied().unwrap_or(0);
     for version in VERSIONS {
-        for max_packet_size in [DecodeOptions::new(version).max_packet_size, 2 + usize::from(seed % 64)] {
-            let opts = DecodeOptions { version, max_packet_size };
+        for max_packet_size in [
+            DecodeOptions::new(version).max_packet_size,
+            2 + usize::from(seed % 64),
+        ] {
+            let opts = DecodeOptions {
+                version,
+                max_packet_size,
+            };
             let whole = decode_all(data, &opts);
             decode_in_chunks(data, &opts, seed, &whole);
             for packet in &whole.packets {
@@ -45,13 +55,25 @@ fn decode_all<'a>(mut input: &'a [u8], opts: &DecodeOptions) -> Decoded<'a> {
     loop {
         match decode(input, opts) {
             Ok(Status::Complete(packet, used)) => {
-                assert!((2..=opts.max_packet_size).contains(&used), "a packet took {used} bytes");
-                assert!(used <= input.len(), "a packet took {used} of {} bytes", input.len());
+                assert!(
+                    (2..=opts.max_packet_size).contains(&used),
+                    "a packet took {used} bytes"
+                );
+                assert!(
+                    used <= input.len(),
+                    "a packet took {used} of {} bytes",
+                    input.len()
+                );
                 packets.push(packet);
                 input = &input[used..];
             }
             Ok(Status::Incomplete) => return Decoded { packets, error: None },
-            Err(error) => return Decoded { packets, error: Some(error) },
+            Err(error) => {
+                return Decoded {
+                    packets,
+                    error: Some(error),
+                };
+            }
         }
     }
 }
@@ -80,7 +102,11 @@ fn decode_in_chunks(data: &[u8], opts: &DecodeOptions, seed: u8, whole: &Decoded
                 }
                 Ok(Status::Incomplete) => break,
                 Err(error) => {
-                    assert_eq!(expected.next(), None, "chunked decoding failed early with {error:?}");
+                    assert_eq!(
+                        expected.next(),
+                        None,
+                        "chunked decoding failed early with {error:?}"
+                    );
                     assert_eq!(Some(error), whole.error, "chunked decoding failed differently");
                     return;
                 }
