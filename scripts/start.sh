@@ -20,16 +20,21 @@ wasm="target/$WASM_TARGET/release/scratch_mqtt.wasm"
 cat <<MSG
 
 Built:
-  $wasm  ($(wc -c <"$wasm") bytes, not yet optimised or bound to JavaScript)
+  $wasm ($(wc -c <"$wasm") bytes)
+  It exports nothing yet: the JavaScript API arrives with the browser client.
 
 Available today:
-  - the Rust core: MQTT 3.1 / 3.1.1 / 5.0 packet types and codec (src/codec), topic rules
-    (src/topic.rs) and the sans-IO client session (src/client); \`npm test\` checks them all.
+  - the Rust core's MQTT 3.1 / 3.1.1 / 5.0 codec (src/codec/), checked by \`npm test\`
+    against mqtt-packet, the codec of MQTT.js.
 
-Coming next (not in this build yet):
-  - the browser client: the core over the WebSocket API, with a JavaScript API (src/wasm)
-  - the Scratch 3 extension "mqtt" (js/) and the demo console page (www/)
-  - a side-by-side benchmark against other MQTT clients
+Being written:
+  - topic rules (src/topic.rs) and the sans-IO client session (src/client/).
 
-When the browser client lands, \`npm start\` will serve the demo page here instead.
+Coming later:
+  - the browser client over the WebSocket API, with a JavaScript API (src/wasm/);
+  - the Scratch 3 extension "mqtt" (js/) and the demo page (www/);
+  - a side-by-side benchmark against other MQTT clients.
+
+When the browser client lands, \`npm start\` will serve the demo page instead.
+See README.md for the status and ARCHITECTURE.md for the design.
 MSG
