@@ -480,8 +480,7 @@ fn v3_1_1_publish_qos2() -> Vector {
             0x35, // PUBLISH, QoS 2, retain
             0x05, // remaining length 5
             0x00, 0x01, b'x', // topic "x"
-            0xFF, 0xFF, // packet id 65535
-                  // empty payload
+            0xFF, 0xFF, // packet id 65535, then an empty payload
         ],
         packet: Packet::Publish(Publish {
             dup: false,
@@ -834,8 +833,7 @@ fn v5_publish_qos0() -> Vector {
             0x30, // PUBLISH, QoS 0
             0x04, // remaining length 4
             0x00, 0x01, b't', // topic "t"
-            0x00, // property length 0
-                  // empty payload
+            0x00, // property length 0, then an empty payload
         ],
         packet: Packet::Publish(Publish {
             dup: false,

@@ -478,14 +478,15 @@ impl<'a> Properties<'a> {
     /// Writes the whole section: length prefix and properties.
     pub(crate) fn write(&self, holder: Holder, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let len = self.content_len(holder)?;
-        let len =
-            u32::try_from(len)
-                .ok()
-                .filter(|&len| len <= varint::MAX)
-                .ok_or(EncodeError::PacketTooLarge {
-                    size: len,
-                    max: varint::MAX as usize,
-                })?;
+        // The packet size check has already bounded this; the guard only keeps the cast honest.
+        let too_large = EncodeError::PacketTooLarge {
+            size: len,
+            max: varint::MAX as usize,
+        };
+        let len = u32::try_from(len)
+            .ok()
+            .filter(|&len| len <= varint::MAX)
+            .ok_or(too_large)?;
         varint::write(len, out);
         self.each(|property, value| {
             out.push(property);
