@@ -52,6 +52,11 @@ pub enum DecodeError {
     DuplicateProperty(u8),
     /// A property value out of its range (0 where 0 is forbidden, a byte that is not 0 or 1, …).
     InvalidPropertyValue(u8),
+    /// A topic name (PUBLISH, will) contains a wildcard `+` or `#`.
+    InvalidTopicName,
+    /// A variable byte integer inside the packet (property length, subscription identifier) has
+    /// a continuation bit on its fourth byte.
+    VarIntTooLong,
 }
 
 impl fmt::Display for DecodeError {
@@ -91,6 +96,8 @@ impl fmt::Display for DecodeError {
             }
             Self::DuplicateProperty(id) => write!(f, "property {id:#04x} appears twice"),
             Self::InvalidPropertyValue(id) => write!(f, "invalid value for property {id:#04x}"),
+            Self::InvalidTopicName => f.write_str("topic name contains a wildcard"),
+            Self::VarIntTooLong => f.write_str("variable byte integer longer than 4 bytes"),
         }
     }
 }
@@ -114,6 +121,15 @@ pub enum EncodeError {
     NotInThisVersion,
     /// A property value that cannot be encoded (0 where 0 is forbidden, …).
     InvalidPropertyValue(u8),
+    /// A property this packet type (or a will) may not carry; the decoder would reject it.
+    PropertyNotAllowed { property: u8, packet_type: PacketType },
+    /// A property that may appear once appears more often (a second SUBSCRIBE subscription
+    /// identifier: the other single-valued properties are `Option`s and cannot repeat).
+    DuplicateProperty(u8),
+    /// A topic name (PUBLISH, will) contains a wildcard `+` or `#`.
+    InvalidTopicName,
+    /// A CONNECT the version forbids: a password without a user name in 3.1.1.
+    InvalidConnectFlags,
 }
 
 impl fmt::Display for EncodeError {
@@ -131,6 +147,15 @@ impl fmt::Display for EncodeError {
             Self::NoTopicFilters => f.write_str("no topic filter"),
             Self::NotInThisVersion => f.write_str("packet type does not exist in this protocol version"),
             Self::InvalidPropertyValue(id) => write!(f, "invalid value for property {id:#04x}"),
+            Self::PropertyNotAllowed {
+                property,
+                packet_type,
+            } => {
+                write!(f, "property {property:#04x} not allowed in {packet_type:?}")
+            }
+            Self::DuplicateProperty(id) => write!(f, "property {id:#04x} appears twice"),
+            Self::InvalidTopicName => f.write_str("topic name contains a wildcard"),
+            Self::InvalidConnectFlags => f.write_str("password without user name"),
         }
     }
 }

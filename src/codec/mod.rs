@@ -2,19 +2,42 @@
 //! encoder. No I/O, no clock, no allocation beyond the packet's own vectors.
 //!
 //! ```
-//! use scratch_mqtt::codec::{decode, DecodeOptions, Packet, ProtocolVersion, Status};
+//! use scratch_mqtt::codec::{decode, encode, DecodeOptions, EncodeOptions, Packet, ProtocolVersion, Status};
 //!
 //! let bytes = [0xD0, 0x00]; // PINGRESP
 //! let opts = DecodeOptions::new(ProtocolVersion::V3_1_1);
 //! assert_eq!(decode(&bytes[..1], &opts), Ok(Status::Incomplete));
 //! assert_eq!(decode(&bytes, &opts), Ok(Status::Complete(Packet::PingResp, 2)));
+//!
+//! let mut out = Vec::new();
+//! assert_eq!(encode(&Packet::PingReq, &EncodeOptions::new(ProtocolVersion::V5), &mut out), Ok(2));
+//! assert_eq!(out, [0xC0, 0x00]);
 //! ```
+//!
+//! Layout: `decode`/`encode` hold the entry points and the fixed header; one module per packet
+//! family (`connect`, `publish`, `ack`, `subscribe`, `disconnect`) reads and writes bodies;
+//! `properties` owns the MQTT 5 property table (kinds, ranges, which packet may carry what);
+//! `read`, `write` and `varint` are the primitives. Encoding validates while it sizes, so it
+//! writes once, straight into the caller's buffer, and never writes what the decoder rejects.
 
+mod ack;
+mod connect;
+mod decode;
+mod disconnect;
+mod encode;
 mod error;
+mod owned;
 mod packet;
 mod properties;
+mod publish;
+mod read;
 mod reason;
+mod subscribe;
+mod varint;
+mod write;
 
+pub use decode::decode;
+pub use encode::{encode, encoded_len};
 pub use error::{DecodeError, EncodeError};
 pub use packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, Packet, PacketType, ProtocolVersion, Publish, QoS,
