@@ -18,10 +18,7 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub(crate) fn new(policy: ReconnectPolicy) -> Self {
-        Self {
-            policy,
-            failures: 0,
-        }
+        Self { policy, failures: 0 }
     }
 
     /// Counts one more failure and returns `(attempt, delay_ms)` for the next try.
@@ -74,7 +71,14 @@ mod tests {
         let delays: Vec<(u32, u64)> = (0..6).map(|_| backoff.next_delay(&mut rng)).collect();
         assert_eq!(
             delays,
-            vec![(1, 1_000), (2, 2_000), (3, 4_000), (4, 8_000), (5, 10_000), (6, 10_000)]
+            vec![
+                (1, 1_000),
+                (2, 2_000),
+                (3, 4_000),
+                (4, 8_000),
+                (5, 10_000),
+                (6, 10_000)
+            ]
         );
     }
 

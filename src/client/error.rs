@@ -34,7 +34,10 @@ impl fmt::Display for OptionsError {
         match self {
             Self::ClientId(e) => write!(f, "the client id {e}"),
             Self::ClientIdTooLongForMqtt31(len) => {
-                write!(f, "MQTT 3.1 allows client ids of at most 23 characters, this one has {len}")
+                write!(
+                    f,
+                    "MQTT 3.1 allows client ids of at most 23 characters, this one has {len}"
+                )
             }
             Self::Username(e) => write!(f, "the user name {e}"),
             Self::PasswordTooLong => f.write_str("the password is longer than 65535 bytes"),
@@ -115,7 +118,10 @@ impl fmt::Display for ProtocolError {
                 f.write_str("the server sent more unacknowledged QoS 2 messages than allowed")
             }
             Self::WrongNumberOfCodes { expected, received } => {
-                write!(f, "the server answered {received} results for {expected} topic filters")
+                write!(
+                    f,
+                    "the server answered {received} results for {expected} topic filters"
+                )
             }
         }
     }
@@ -181,7 +187,10 @@ impl fmt::Display for LostReason {
             Self::ConnectTimeout => f.write_str("the server did not answer the connection in time"),
             Self::KeepAliveTimeout => f.write_str("the server stopped answering pings"),
             Self::Protocol(e) => write!(f, "{e}"),
-            Self::ServerDisconnect { reason, reason_string } => {
+            Self::ServerDisconnect {
+                reason,
+                reason_string,
+            } => {
                 write!(f, "the server closed the connection: {reason}")?;
                 write_reason_string(f, reason_string.as_deref())
             }
@@ -263,7 +272,10 @@ impl fmt::Display for ClientError {
                 "not connected, and {capacity} messages are already waiting to be sent"
             ),
             Self::Closed => f.write_str("the client is not connected (call connect first)"),
-            Self::Refused { reason, reason_string } => {
+            Self::Refused {
+                reason,
+                reason_string,
+            } => {
                 write!(f, "the server refused: {reason}")?;
                 write_reason_string(f, reason_string.as_deref())
             }
@@ -338,7 +350,10 @@ mod tests {
                 ProtocolError::Decode(DecodeError::PacketTooLarge { size: 10, max: 5 }),
                 ReasonCode::PACKET_TOO_LARGE,
             ),
-            (ProtocolError::Decode(DecodeError::InvalidQos), ReasonCode::MALFORMED_PACKET),
+            (
+                ProtocolError::Decode(DecodeError::InvalidQos),
+                ReasonCode::MALFORMED_PACKET,
+            ),
             (
                 ProtocolError::Decode(DecodeError::DuplicateProperty(0x01)),
                 ReasonCode::PROTOCOL_ERROR,

@@ -57,6 +57,7 @@ impl KeepAlive {
     }
 
     /// Whether a PINGREQ is waiting for its PINGRESP.
+    #[cfg(test)]
     pub(crate) fn is_awaiting_response(&self) -> bool {
         self.ping_sent_at.is_some()
     }

@@ -46,9 +46,7 @@ impl ServerLimits {
             maximum_packet_size: properties.maximum_packet_size,
             topic_alias_maximum: properties.topic_alias_maximum.unwrap_or(0),
             wildcard_subscription_available: properties.wildcard_subscription_available.unwrap_or(true),
-            subscription_identifiers_available: properties
-                .subscription_identifier_available
-                .unwrap_or(true),
+            subscription_identifiers_available: properties.subscription_identifier_available.unwrap_or(true),
             shared_subscription_available: properties.shared_subscription_available.unwrap_or(true),
         }
     }

@@ -1,6 +1,6 @@
 //! What the user chooses before connecting, checked once in `Client::new`.
 
-use crate::codec::{ProtocolVersion, Properties, QoS};
+use crate::codec::{Properties, ProtocolVersion, QoS};
 use crate::topic;
 
 use super::error::OptionsError;
@@ -173,7 +173,9 @@ impl Options {
         }
         let policy = &self.reconnect;
         if policy.initial_delay_ms > policy.max_delay_ms {
-            return Err(OptionsError::Reconnect("the initial delay is above the maximum delay"));
+            return Err(OptionsError::Reconnect(
+                "the initial delay is above the maximum delay",
+            ));
         }
         if policy.multiplier == 0 {
             return Err(OptionsError::Reconnect("the multiplier must be at least 1"));

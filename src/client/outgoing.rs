@@ -57,22 +57,22 @@ impl Op {
 
 /// Where an in-flight flow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stage {
+pub(crate) enum Awaiting {
     /// QoS 1 PUBLISH sent; PUBACK ends it.
-    AwaitingPubAck,
+    PubAck,
     /// QoS 2 PUBLISH sent; PUBREC moves it on.
-    AwaitingPubRec,
+    PubRec,
     /// QoS 2 PUBREL sent; PUBCOMP ends it. The PUBLISH is never sent again.
-    AwaitingPubComp,
+    PubComp,
     /// SUBSCRIBE or UNSUBSCRIBE sent; SUBACK or UNSUBACK ends it.
-    AwaitingAck,
+    Ack,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InFlight {
     pub(crate) op: Op,
     pub(crate) packet_id: u16,
-    pub(crate) stage: Stage,
+    pub(crate) stage: Awaiting,
 }
 
 /// Why an operation could not be queued offline.
@@ -180,7 +180,7 @@ impl Outgoing {
     /// The session's own operation at the front of pending, with the packet id it gets; `None`
     /// when the front is a user's operation or no id is free.
     pub(crate) fn take_own_sendable(&mut self) -> Option<(Op, u16)> {
-        if !self.pending.front().is_some_and(|op| op.id.is_none()) {
+        if self.pending.front().is_none_or(|op| op.id.is_some()) {
             return None;
         }
         let packet_id = self.ids.allocate()?;
@@ -196,7 +196,7 @@ impl Outgoing {
     // ---- in flight ----
 
     /// Records a flow whose first packet was just sent with `packet_id` (from `take_sendable`).
-    pub(crate) fn start(&mut self, op: Op, packet_id: u16, stage: Stage) {
+    pub(crate) fn start(&mut self, op: Op, packet_id: u16, stage: Awaiting) {
         if op.is_qos_publish() {
             self.publishes_in_flight += 1;
         }
@@ -229,7 +229,7 @@ impl Outgoing {
         let Some(mut flight) = self.in_flight.remove(&order) else {
             return;
         };
-        flight.stage = Stage::AwaitingPubComp;
+        flight.stage = Awaiting::PubComp;
         let order = self.next_order();
         self.order_of.insert(packet_id, order);
         self.in_flight.insert(order, flight);
@@ -255,6 +255,7 @@ impl Outgoing {
         self.in_flight.len()
     }
 
+    #[cfg(test)]
     pub(crate) fn publishes_in_flight(&self) -> usize {
         self.publishes_in_flight
     }
@@ -311,7 +312,13 @@ mod tests {
         assert!(outgoing.queue_offline(publish(1, QoS::AtMostOnce)).is_ok());
         assert!(outgoing.queue_offline(publish(2, QoS::AtLeastOnce)).is_ok());
         let full = outgoing.queue_offline(publish(3, QoS::AtMostOnce));
-        assert!(matches!(full, Err(OfflineQueueFull { capacity: 2, rejected: 1 })));
+        assert!(matches!(
+            full,
+            Err(OfflineQueueFull {
+                capacity: 2,
+                rejected: 1
+            })
+        ));
         let full = outgoing.queue_offline(publish(4, QoS::AtMostOnce));
         assert!(matches!(full, Err(OfflineQueueFull { rejected: 2, .. })));
         let flushed: Vec<Op> = outgoing.take_offline().into();
@@ -330,11 +337,11 @@ mod tests {
         outgoing.push_pending(subscribe(3));
         let (op, id) = outgoing.take_sendable(1).unwrap();
         assert_eq!((op.id, id), (Some(OpId(1)), 1));
-        outgoing.start(op, id, Stage::AwaitingPubAck);
+        outgoing.start(op, id, Awaiting::PubAck);
         // Quota used up: the QoS 2 publish waits, the subscribe does not.
         let (op, id) = outgoing.take_sendable(1).unwrap();
         assert_eq!((op.id, id), (Some(OpId(3)), 2));
-        outgoing.start(op, id, Stage::AwaitingAck);
+        outgoing.start(op, id, Awaiting::Ack);
         assert!(outgoing.take_sendable(1).is_none());
         assert_eq!(outgoing.publishes_in_flight(), 1);
         outgoing.finish(1).unwrap();
@@ -348,12 +355,12 @@ mod tests {
         for n in 1..=3 {
             outgoing.push_pending(publish(n, QoS::ExactlyOnce));
             let (op, id) = outgoing.take_sendable(10).unwrap();
-            outgoing.start(op, id, Stage::AwaitingPubRec);
+            outgoing.start(op, id, Awaiting::PubRec);
         }
         assert_eq!(outgoing.in_flight_ids(), vec![1, 2, 3]);
         outgoing.released(1);
         assert_eq!(outgoing.in_flight_ids(), vec![2, 3, 1]);
-        assert_eq!(outgoing.get(1).unwrap().stage, Stage::AwaitingPubComp);
+        assert_eq!(outgoing.get(1).unwrap().stage, Awaiting::PubComp);
         assert_eq!(outgoing.publishes_in_flight(), 3);
         let done = outgoing.finish(1).unwrap();
         assert_eq!(done.op.id, Some(OpId(1)));
@@ -366,7 +373,7 @@ mod tests {
         let mut outgoing = Outgoing::new(5);
         outgoing.push_pending(publish(1, QoS::AtLeastOnce));
         let (op, id) = outgoing.take_sendable(10).unwrap();
-        outgoing.start(op, id, Stage::AwaitingPubAck);
+        outgoing.start(op, id, Awaiting::PubAck);
         outgoing.push_pending(subscribe(2));
         outgoing.queue_offline(publish(3, QoS::AtMostOnce)).unwrap();
         let ops = outgoing.drain_all();

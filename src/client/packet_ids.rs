@@ -46,6 +46,7 @@ impl PacketIds {
     }
 
     /// How many ids are held.
+    #[cfg(test)]
     pub(crate) fn in_use(&self) -> usize {
         self.in_use
     }

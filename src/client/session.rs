@@ -33,7 +33,7 @@ use super::incoming::{Qos2Arrival, Qos2Receiver};
 use super::keepalive::{KeepAlive, KeepAliveAction};
 use super::limits::ServerLimits;
 use super::options::Options;
-use super::outgoing::{InFlight, Op, Outgoing, Request, Stage, SubscribeRequest, UnsubscribeRequest};
+use super::outgoing::{Awaiting, InFlight, Op, Outgoing, Request, SubscribeRequest, UnsubscribeRequest};
 use super::random::RandomSource;
 use super::subscriptions::Subscriptions;
 use super::topic_alias::{InboundAliases, OutboundAliases, OutboundTopic};
@@ -54,11 +54,19 @@ pub enum SessionState {
 enum State {
     Idle,
     /// `OpenTransport` was emitted; `deadline` is the connect timeout.
-    Opening { deadline: u64 },
+    Opening {
+        deadline: u64,
+    },
     /// CONNECT was sent.
-    AwaitingConnAck { deadline: u64 },
-    Connected { since: u64 },
-    WaitingToReconnect { at: u64 },
+    AwaitingConnAck {
+        deadline: u64,
+    },
+    Connected {
+        since: u64,
+    },
+    WaitingToReconnect {
+        at: u64,
+    },
 }
 
 /// What lives exactly as long as one transport.
@@ -262,7 +270,7 @@ impl Client {
             clean_start,
         });
         self.state = State::AwaitingConnAck { deadline };
-        let connect = self.connect_packet(clean_start);
+        let connect = connect_packet(&self.options, &self.client_id, clean_start);
         let opts = EncodeOptions::new(self.options.version);
         if let Err(error) = codec::encode(&connect, &opts, &mut self.tx) {
             // Options were validated, so this is a limit of the protocol itself: retrying
@@ -425,40 +433,6 @@ impl Client {
         self.events.push_back(Event::OpenTransport);
     }
 
-    fn connect_packet(&self, clean_start: bool) -> Packet<'_> {
-        let options = &self.options;
-        let mut properties = Properties::default();
-        if options.version.is_v5() {
-            properties.session_expiry_interval = options.session_expiry_secs;
-            properties.receive_maximum = options.receive_maximum;
-            properties.maximum_packet_size = options.maximum_packet_size;
-            properties.topic_alias_maximum = Some(options.topic_alias_maximum).filter(|&max| max > 0);
-            properties.request_problem_information = options.request_problem_information;
-            properties.request_response_information = options.request_response_information;
-            properties.user_properties = options
-                .user_properties
-                .iter()
-                .map(|(name, value)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(value.as_str())))
-                .collect();
-        }
-        Packet::Connect(Connect {
-            protocol: options.version,
-            clean_start,
-            keep_alive: options.keep_alive_secs,
-            client_id: Cow::Borrowed(&self.client_id),
-            will: options.will.as_ref().map(|will| Will {
-                topic: Cow::Borrowed(&will.topic),
-                payload: Cow::Borrowed(&will.payload),
-                qos: will.qos,
-                retain: will.retain,
-                properties: will.properties.clone(),
-            }),
-            username: options.username.as_deref().map(Cow::Borrowed),
-            password: options.password.as_deref().map(Cow::Borrowed),
-            properties,
-        })
-    }
-
     fn on_connack(&mut self, now: u64, connack: ConnAck<'_>) {
         let version = self.options.version;
         if connack.code != ReasonCode::SUCCESS {
@@ -494,7 +468,11 @@ impl Client {
             .server_keep_alive
             .filter(|_| version.is_v5())
             .unwrap_or(self.options.keep_alive_secs);
-        if let Some(assigned) = properties.assigned_client_identifier.as_deref().filter(|_| version.is_v5()) {
+        if let Some(assigned) = properties
+            .assigned_client_identifier
+            .as_deref()
+            .filter(|_| version.is_v5())
+        {
             self.client_id = assigned.to_owned();
             self.client_id_assigned = true;
         }
@@ -570,17 +548,17 @@ impl Client {
                 continue;
             };
             let result = match stage {
-                Stage::AwaitingPubComp if !session_present => {
+                Awaiting::PubComp if !session_present => {
                     if let Some(flight) = self.outgoing.finish(packet_id) {
                         self.complete(flight.op.id, Ok(published(ReasonCode::SUCCESS, None)));
                     }
                     continue;
                 }
-                Stage::AwaitingPubComp => {
+                Awaiting::PubComp => {
                     self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS));
                     Ok(())
                 }
-                Stage::AwaitingPubAck | Stage::AwaitingPubRec | Stage::AwaitingAck => {
+                Awaiting::PubAck | Awaiting::PubRec | Awaiting::Ack => {
                     self.write_in_flight(now, packet_id, session_present)
                 }
             };
@@ -605,7 +583,8 @@ impl Client {
             self.events.push_back(Event::CloseTransport);
         }
         self.events.push_back(Event::ConnectionLost(reason.clone()));
-        if connected_since.is_some_and(|since| now.saturating_sub(since) >= self.options.reconnect.stable_after_ms)
+        if connected_since
+            .is_some_and(|since| now.saturating_sub(since) >= self.options.reconnect.stable_after_ms)
         {
             self.backoff.reset();
         }
@@ -614,7 +593,8 @@ impl Client {
             self.state = State::WaitingToReconnect {
                 at: now.saturating_add(delay_ms),
             };
-            self.events.push_back(Event::ReconnectScheduled { attempt, delay_ms });
+            self.events
+                .push_back(Event::ReconnectScheduled { attempt, delay_ms });
         } else {
             self.state = State::Idle;
             self.fail_all(&ClientError::ConnectionLost(reason));
@@ -755,7 +735,7 @@ impl Client {
     }
 
     fn on_puback(&mut self, now: u64, ack: Ack<'_>) {
-        if self.stage_of(ack.packet_id) != Some(Stage::AwaitingPubAck) {
+        if self.stage_of(ack.packet_id) != Some(Awaiting::PubAck) {
             return; // Not ours (any more): nothing to do.
         }
         if let Some(flight) = self.outgoing.finish(ack.packet_id) {
@@ -768,7 +748,7 @@ impl Client {
     fn on_pubrec(&mut self, now: u64, ack: Ack<'_>) {
         let packet_id = ack.packet_id;
         match self.stage_of(packet_id) {
-            Some(Stage::AwaitingPubRec) if self.options.version.is_v5() && ack.reason.is_failure() => {
+            Some(Awaiting::PubRec) if self.options.version.is_v5() && ack.reason.is_failure() => {
                 // v5: the flow ends here, no PUBREL, no retransmission.
                 if let Some(flight) = self.outgoing.finish(packet_id) {
                     let result = self.ack_result(ack);
@@ -776,12 +756,12 @@ impl Client {
                 }
                 self.pump(now);
             }
-            Some(Stage::AwaitingPubRec) => {
+            Some(Awaiting::PubRec) => {
                 self.outgoing.released(packet_id);
                 self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS));
             }
             // A repeated PUBREC: answer again.
-            Some(Stage::AwaitingPubComp) => self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS)),
+            Some(Awaiting::PubComp) => self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS)),
             // Unknown to us (e.g. the flow was abandoned by `disconnect`): still release it,
             // so the broker's state does not hang.
             _ => self.write_control(now, &pubrel(packet_id, ReasonCode::PACKET_IDENTIFIER_NOT_FOUND)),
@@ -799,7 +779,7 @@ impl Client {
     }
 
     fn on_pubcomp(&mut self, now: u64, ack: Ack<'_>) {
-        if self.stage_of(ack.packet_id) != Some(Stage::AwaitingPubComp) {
+        if self.stage_of(ack.packet_id) != Some(Awaiting::PubComp) {
             return;
         }
         if let Some(flight) = self.outgoing.finish(ack.packet_id) {
@@ -817,7 +797,7 @@ impl Client {
                         request: Request::Subscribe(request),
                         ..
                     },
-                stage: Stage::AwaitingAck,
+                stage: Awaiting::Ack,
                 ..
             }) => request.subscriptions.len(),
             _ => return,
@@ -846,7 +826,8 @@ impl Client {
         for (subscription, code) in request.subscriptions.iter().zip(&suback.codes) {
             match QoS::from_u8(code.0) {
                 Some(granted) => {
-                    self.subscriptions.add(&subscription.filter, subscription.options, identifier);
+                    self.subscriptions
+                        .add(&subscription.filter, subscription.options, identifier);
                     results.push(Ok(granted));
                 }
                 None => {
@@ -862,7 +843,13 @@ impl Client {
             }
         }
         let reason_string = suback.properties.reason_string.map(Cow::into_owned);
-        self.complete(id, Ok(Completion::Subscribed { results, reason_string }));
+        self.complete(
+            id,
+            Ok(Completion::Subscribed {
+                results,
+                reason_string,
+            }),
+        );
         self.pump(now);
     }
 
@@ -874,7 +861,7 @@ impl Client {
                         request: Request::Unsubscribe(request),
                         ..
                     },
-                stage: Stage::AwaitingAck,
+                stage: Awaiting::Ack,
                 ..
             }) => request.filters.len(),
             _ => return,
@@ -929,7 +916,7 @@ impl Client {
         }
     }
 
-    fn stage_of(&self, packet_id: u16) -> Option<Stage> {
+    fn stage_of(&self, packet_id: u16) -> Option<Awaiting> {
         self.outgoing.get(packet_id).map(|flight| flight.stage)
     }
 
@@ -947,12 +934,21 @@ impl Client {
             State::Idle => Err(ClientError::Closed),
             State::Connected { .. } => {
                 let id = self.next_op_id();
-                self.dispatch(now, Op { id: Some(id), request });
+                self.dispatch(
+                    now,
+                    Op {
+                        id: Some(id),
+                        request,
+                    },
+                );
                 Ok(id)
             }
             State::Opening { .. } | State::AwaitingConnAck { .. } | State::WaitingToReconnect { .. } => {
                 let id = self.next_op_id();
-                match self.outgoing.queue_offline(Op { id: Some(id), request }) {
+                match self.outgoing.queue_offline(Op {
+                    id: Some(id),
+                    request,
+                }) {
                     Ok(()) => Ok(id),
                     Err(full) => {
                         self.events.push_back(Event::OfflineQueueOverflow {
@@ -986,7 +982,10 @@ impl Client {
         if !matches!(self.state, State::Connected { .. }) {
             return;
         }
-        let receive_maximum = self.link.as_ref().map_or(u16::MAX, |link| link.limits.receive_maximum);
+        let receive_maximum = self
+            .link
+            .as_ref()
+            .map_or(u16::MAX, |link| link.limits.receive_maximum);
         while let Some((op, packet_id)) = self.outgoing.take_sendable(receive_maximum) {
             self.start_flow(now, op, packet_id);
         }
@@ -1003,9 +1002,9 @@ impl Client {
         match sent {
             Ok(()) => {
                 let stage = match &request {
-                    Request::Publish(message) if message.qos == QoS::ExactlyOnce => Stage::AwaitingPubRec,
-                    Request::Publish(_) => Stage::AwaitingPubAck,
-                    Request::Subscribe(_) | Request::Unsubscribe(_) => Stage::AwaitingAck,
+                    Request::Publish(message) if message.qos == QoS::ExactlyOnce => Awaiting::PubRec,
+                    Request::Publish(_) => Awaiting::PubAck,
+                    Request::Subscribe(_) | Request::Unsubscribe(_) => Awaiting::Ack,
                 };
                 self.outgoing.start(Op { id, request }, packet_id, stage);
             }
@@ -1019,7 +1018,11 @@ impl Client {
     /// Checks a request against the limits of the current connection (nothing to check when
     /// not connected: the server's limits are not known yet).
     fn check_now(&self, request: &mut Request) -> Result<(), ClientError> {
-        let Some(link) = self.link.as_ref().filter(|_| matches!(self.state, State::Connected { .. })) else {
+        let Some(link) = self
+            .link
+            .as_ref()
+            .filter(|_| matches!(self.state, State::Connected { .. }))
+        else {
             return Ok(());
         };
         let limits = &link.limits;
@@ -1039,7 +1042,9 @@ impl Client {
                     return Err(ClientError::RetainNotSupported);
                 }
                 // Sized with the full topic: a re-send after a reconnect carries it.
-                with_publish_packet(message, 1, false, None, |packet| codec::encoded_len(packet, &opts))?;
+                with_publish_packet(message, 1, false, None, |packet| {
+                    codec::encoded_len(packet, &opts)
+                })?;
             }
             Request::Subscribe(subscribe) => {
                 for subscription in &subscribe.subscriptions {
@@ -1170,7 +1175,9 @@ impl Client {
         let tx = &mut self.tx;
         match &mut flight.op.request {
             Request::Publish(message) => {
-                with_publish_packet(message, packet_id, dup, None, |packet| codec::encode(packet, &opts, tx))?;
+                with_publish_packet(message, packet_id, dup, None, |packet| {
+                    codec::encode(packet, &opts, tx)
+                })?;
             }
             Request::Subscribe(subscribe) => {
                 codec::encode(&subscribe_packet(subscribe, packet_id), &opts, tx)?;
@@ -1184,8 +1191,9 @@ impl Client {
     }
 }
 
-/// Builds the PUBLISH for `message` without copying it: the properties are lent to the packet
-/// and given back. `topic`: how to name the topic (`None` = full topic, no alias).
+/// Builds the PUBLISH for `message` without copying it: topic, payload and properties are moved
+/// into the packet and moved back afterwards. `topic`: how to name the topic (`None` = the full
+/// topic, no alias).
 fn with_publish_packet<T>(
     message: &mut OutgoingMessage,
     packet_id: u16,
@@ -1193,28 +1201,70 @@ fn with_publish_packet<T>(
     topic: Option<OutboundTopic>,
     f: impl FnOnce(&Packet<'_>) -> Result<T, EncodeError>,
 ) -> Result<T, EncodeError> {
-    let (name, alias) = match topic.unwrap_or(OutboundTopic::Full) {
-        OutboundTopic::Full => (message.topic.as_str(), None),
-        OutboundTopic::Define(alias) => (message.topic.as_str(), Some(alias)),
-        OutboundTopic::Use(alias) => ("", Some(alias)),
+    let full_topic = mem::take(&mut message.topic);
+    let (name, alias, kept_topic) = match topic.unwrap_or(OutboundTopic::Full) {
+        OutboundTopic::Full => (Cow::Owned(full_topic), None, None),
+        OutboundTopic::Define(alias) => (Cow::Owned(full_topic), Some(alias), None),
+        OutboundTopic::Use(alias) => (Cow::Borrowed(""), Some(alias), Some(full_topic)),
     };
     let mut properties = mem::take(&mut message.properties);
     properties.topic_alias = alias;
-    let packet = Packet::Publish(Publish {
+    let packet: Packet<'static> = Packet::Publish(Publish {
         dup: dup && message.qos != QoS::AtMostOnce,
         qos: message.qos,
         retain: message.retain,
-        topic: Cow::Borrowed(name),
-        packet_id: if message.qos == QoS::AtMostOnce { 0 } else { packet_id },
+        topic: name,
+        packet_id: if message.qos == QoS::AtMostOnce {
+            0
+        } else {
+            packet_id
+        },
         properties,
-        payload: Cow::Borrowed(&message.payload),
+        payload: Cow::Owned(mem::take(&mut message.payload)),
     });
     let result = f(&packet);
     if let Packet::Publish(publish) = packet {
+        // `into_owned` on an owned `Cow` gives the value back without copying.
+        message.topic = kept_topic.unwrap_or_else(|| publish.topic.into_owned());
+        message.payload = publish.payload.into_owned();
         message.properties = publish.properties;
         message.properties.topic_alias = None;
     }
     result
+}
+
+/// CONNECT for this session's options.
+fn connect_packet<'a>(options: &'a Options, client_id: &'a str, clean_start: bool) -> Packet<'a> {
+    let mut properties = Properties::default();
+    if options.version.is_v5() {
+        properties.session_expiry_interval = options.session_expiry_secs;
+        properties.receive_maximum = options.receive_maximum;
+        properties.maximum_packet_size = options.maximum_packet_size;
+        properties.topic_alias_maximum = Some(options.topic_alias_maximum).filter(|&max| max > 0);
+        properties.request_problem_information = options.request_problem_information;
+        properties.request_response_information = options.request_response_information;
+        properties.user_properties = options
+            .user_properties
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(value.as_str())))
+            .collect();
+    }
+    Packet::Connect(Connect {
+        protocol: options.version,
+        clean_start,
+        keep_alive: options.keep_alive_secs,
+        client_id: Cow::Borrowed(client_id),
+        will: options.will.as_ref().map(|will| Will {
+            topic: Cow::Borrowed(&will.topic),
+            payload: Cow::Borrowed(&will.payload),
+            qos: will.qos,
+            retain: will.retain,
+            properties: will.properties.clone(),
+        }),
+        username: options.username.as_deref().map(Cow::Borrowed),
+        password: options.password.as_deref().map(Cow::Borrowed),
+        properties,
+    })
 }
 
 fn subscribe_packet(request: &SubscribeRequest, packet_id: u16) -> Packet<'_> {
@@ -1236,7 +1286,11 @@ fn unsubscribe_packet(request: &UnsubscribeRequest, packet_id: u16) -> Packet<'_
     Packet::Unsubscribe(Unsubscribe {
         packet_id,
         properties: request.properties.clone(),
-        filters: request.filters.iter().map(|filter| Cow::Borrowed(filter.as_str())).collect(),
+        filters: request
+            .filters
+            .iter()
+            .map(|filter| Cow::Borrowed(filter.as_str()))
+            .collect(),
     })
 }
 
@@ -1265,7 +1319,10 @@ fn pubcomp(packet_id: u16, reason: ReasonCode) -> Packet<'static> {
 }
 
 fn published(reason: ReasonCode, reason_string: Option<String>) -> Completion {
-    Completion::Published { reason, reason_string }
+    Completion::Published {
+        reason,
+        reason_string,
+    }
 }
 
 /// The fixed-header type of a packet (for error messages).
