@@ -88,6 +88,7 @@ impl ProtocolError {
             Self::Decode(DecodeError::DuplicateProperty(_) | DecodeError::PropertyNotAllowed { .. }) => {
                 ReasonCode::PROTOCOL_ERROR
             }
+            Self::Decode(DecodeError::InvalidTopicName) => ReasonCode::TOPIC_NAME_INVALID,
             Self::Decode(_) => ReasonCode::MALFORMED_PACKET,
             Self::TopicAlias(AliasError::MissingTopic) => ReasonCode::PROTOCOL_ERROR,
             Self::TopicAlias(_) => ReasonCode::TOPIC_ALIAS_INVALID,
