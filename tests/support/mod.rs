@@ -249,15 +249,11 @@ impl Broker {
                     }
                 }
             }
-            Packet::PubRel(ack) => {
-                if self.auto_pubcomp {
-                    self.send(&Packet::PubComp(plain_ack(ack.packet_id)));
-                }
+            Packet::PubRel(ack) if self.auto_pubcomp => {
+                self.send(&Packet::PubComp(plain_ack(ack.packet_id)));
             }
-            Packet::PubRec(ack) => {
-                if self.auto_pubrel {
-                    self.send(&Packet::PubRel(plain_ack(ack.packet_id)));
-                }
+            Packet::PubRec(ack) if self.auto_pubrel => {
+                self.send(&Packet::PubRel(plain_ack(ack.packet_id)));
             }
             Packet::Subscribe(subscribe) => {
                 let codes = self.suback_codes.clone().unwrap_or_else(|| {
@@ -298,11 +294,7 @@ impl Broker {
                     }));
                 }
             }
-            Packet::PingReq => {
-                if self.auto_pingresp {
-                    self.send(&Packet::PingResp);
-                }
-            }
+            Packet::PingReq if self.auto_pingresp => self.send(&Packet::PingResp),
             _ => {}
         }
     }
