@@ -21,8 +21,8 @@ use std::mem;
 
 use crate::codec::{
     self, Ack, ConnAck, Connect, ConnectReturnCode, DecodeOptions, Disconnect, EncodeError, EncodeOptions,
-    MAX_REMAINING_LENGTH, Packet, PacketType, Properties, Publish, QoS, ReasonCode, Status, SubAck,
-    Subscribe, Subscription, UnsubAck, Unsubscribe, Will,
+    MAX_REMAINING_LENGTH, Packet, PacketType, Properties, ProtocolVersion, Publish, QoS, ReasonCode, Status,
+    SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe, Will,
 };
 use crate::topic;
 
@@ -457,6 +457,13 @@ impl Client {
             self.protocol_violation(now, ProtocolError::SessionPresentWithoutLocalState);
             return;
         }
+        // MQTT 3.1 has no Session Present flag: a broker keeps the session of a client that
+        // connects without clean session, so with local state to resume we assume it did.
+        let session_present = if version == ProtocolVersion::V3_1 {
+            !clean_start && self.has_session_state
+        } else {
+            connack.session_present
+        };
 
         let properties = connack.properties.into_owned();
         let limits = if version.is_v5() {
@@ -490,24 +497,26 @@ impl Client {
         self.state = State::Connected { since: now };
         self.force_clean_start = false;
         self.has_session_state = true;
-        if !connack.session_present {
+        if !session_present {
             // The broker will never PUBREL what it sent in a session it no longer has.
             self.qos2.clear();
         }
         self.events.push_back(Event::Connected(Connected {
-            session_present: connack.session_present,
+            session_present,
             client_id: self.client_id.clone(),
             client_id_assigned: self.client_id_assigned,
             keep_alive_secs,
             limits,
             properties,
         }));
-        self.resume(now, connack.session_present);
+        self.resume(now, session_present);
     }
 
     /// After CONNACK: make the session whole again, then let new traffic through, in this
     /// order: re-subscriptions (session lost), in-flight flows, pending, offline queue.
     fn resume(&mut self, now: u64, session_present: bool) {
+        // Taken before the re-subscriptions join the in-flight flows.
+        let unfinished = self.outgoing.in_flight_ids();
         if !session_present {
             for request in self.subscriptions.resubscribe_requests() {
                 let op = Op {
@@ -519,7 +528,7 @@ impl Client {
             // Ahead of in-flight flows: a lost session means lost subscriptions first.
             self.pump_own_operations(now);
         }
-        self.resend_in_flight(now, session_present);
+        self.resend_in_flight(now, &unfinished, session_present);
         self.pump(now);
         let offline = self.outgoing.take_offline();
         for op in offline {
@@ -542,8 +551,8 @@ impl Client {
     /// PUBREL with their original ids, SUBSCRIBE/UNSUBSCRIBE as they were. With the session
     /// lost: a QoS 2 flow past PUBREC is complete (the broker took the message); the rest are
     /// sent again as new.
-    fn resend_in_flight(&mut self, now: u64, session_present: bool) {
-        for packet_id in self.outgoing.in_flight_ids() {
+    fn resend_in_flight(&mut self, now: u64, packet_ids: &[u16], session_present: bool) {
+        for &packet_id in packet_ids {
             let Some(stage) = self.outgoing.get(packet_id).map(|flight| flight.stage) else {
                 continue;
             };

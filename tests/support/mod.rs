@@ -359,6 +359,8 @@ pub struct Pair {
     pub broker: Broker,
     pub now: u64,
     pub transport_open: bool,
+    /// False: what the client sends is lost on the way (the broker never sees it).
+    pub deliver_to_broker: bool,
     /// Every event with the virtual time it came out.
     pub events: Vec<(u64, Event)>,
     /// Every buffer `poll_transmit` returned, with its time (whether or not it reached the broker).
@@ -377,6 +379,7 @@ impl Pair {
             broker: Broker::default(),
             now: 0,
             transport_open: false,
+            deliver_to_broker: true,
             events: Vec::new(),
             frames: Vec::new(),
         }
@@ -408,7 +411,7 @@ impl Pair {
             let mut moved = false;
             if let Some(bytes) = self.client.poll_transmit() {
                 moved = true;
-                if self.transport_open {
+                if self.transport_open && self.deliver_to_broker {
                     self.broker.receive(self.now, &bytes);
                 }
                 self.frames.push((self.now, bytes));
