@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::codec::{DecodeError, EncodeError, PacketType, QoS, ReasonCode};
+use crate::codec::{DecodeError, EncodeError, PacketType, QoS, ReasonCode, property_id};
 use crate::topic::TopicError;
 
 use super::options::StringError;
@@ -89,6 +89,10 @@ impl ProtocolError {
                 ReasonCode::PROTOCOL_ERROR
             }
             Self::Decode(DecodeError::InvalidTopicName) => ReasonCode::TOPIC_NAME_INVALID,
+            // The codec rejects topic alias 0 while reading the property.
+            Self::Decode(DecodeError::InvalidPropertyValue(property_id::TOPIC_ALIAS)) => {
+                ReasonCode::TOPIC_ALIAS_INVALID
+            }
             Self::Decode(_) => ReasonCode::MALFORMED_PACKET,
             Self::TopicAlias(AliasError::MissingTopic) => ReasonCode::PROTOCOL_ERROR,
             Self::TopicAlias(_) => ReasonCode::TOPIC_ALIAS_INVALID,
