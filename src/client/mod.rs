@@ -66,7 +66,9 @@
 //!   (a QoS 2 message whose PUBREC came is complete: the broker had taken it); QoS 2 receive
 //!   state is dropped. Clean start therefore drops the broker-side state but never what the
 //!   user still waits for. v5: Session Present = 1 when this client holds no session state
-//!   closes the connection and retries with clean start (MQTT-3.2.2-4).
+//!   closes the connection and retries with clean start (MQTT-3.2.2-4). MQTT 3.1 CONNACK has
+//!   no Session Present flag: without clean session, and with state from an earlier
+//!   connection, the session is assumed kept (what 3.1 brokers do).
 //! - **Offline queue.** Publishes, subscribes and unsubscribes made while not connected wait
 //!   in a bounded queue and are sent in order after CONNACK; beyond its capacity they fail at
 //!   once with `ClientError::OfflineQueueFull` and `Event::OfflineQueueOverflow` counts them.
