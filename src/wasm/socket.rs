@@ -15,7 +15,10 @@ pub(crate) enum SocketEvent {
     /// The bytes of one binary frame (a frame may hold part of a packet or several packets).
     Data(Vec<u8>),
     /// The connection is gone. `code` is the WebSocket close code (1006 when it failed).
-    Closed { code: u16, reason: String },
+    Closed {
+        code: u16,
+        reason: String,
+    },
 }
 
 type Sink = Rc<dyn Fn(SocketEvent)>;
@@ -59,7 +62,10 @@ impl Socket {
         let on_close = {
             let sink = sink.clone();
             Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
-                sink(SocketEvent::Closed { code: event.code(), reason: event.reason() })
+                sink(SocketEvent::Closed {
+                    code: event.code(),
+                    reason: event.reason(),
+                })
             })
         };
         // An error is always followed by a close event, which carries the code: report once.
@@ -69,22 +75,18 @@ impl Socket {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Self { ws, _on_open: on_open, _on_message: on_message, _on_close: on_close, _on_error: on_error })
+        Ok(Self {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_error: on_error,
+        })
     }
 
     /// Sends one binary frame.
     pub(crate) fn send(&self, bytes: &[u8]) -> Result<(), JsValue> {
         self.ws.send_with_u8_array(bytes)
-    }
-
-    /// Bytes handed to `send` that the browser has not put on the wire yet.
-    pub(crate) fn buffered_amount(&self) -> u32 {
-        self.ws.buffered_amount()
-    }
-
-    /// The subprotocol the server chose ("" when it chose none).
-    pub(crate) fn protocol(&self) -> String {
-        self.ws.protocol()
     }
 
     /// Detaches the handlers and closes the socket. Safe to call more than once.

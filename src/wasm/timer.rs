@@ -17,8 +17,15 @@ const WORKER_SOURCE: &str =
     "let t;onmessage=e=>{clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
 
 enum Backend {
-    Worker { worker: Worker, url: String, _on_message: Closure<dyn FnMut(MessageEvent)> },
-    SetTimeout { handle: Option<i32>, callback: Closure<dyn FnMut()> },
+    Worker {
+        worker: Worker,
+        url: String,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+    },
+    SetTimeout {
+        handle: Option<i32>,
+        callback: Closure<dyn FnMut()>,
+    },
 }
 
 /// Calls `fire` once after each `arm(ms)`, unless re-armed or disarmed first.
@@ -42,7 +49,10 @@ impl Timer {
             Ok(backend) => backend,
             Err(_) => {
                 let callback = Closure::<dyn FnMut()>::new(move || fire());
-                Backend::SetTimeout { handle: None, callback }
+                Backend::SetTimeout {
+                    handle: None,
+                    callback,
+                }
             }
         };
         Self { backend }
@@ -105,14 +115,24 @@ fn worker_backend(fire: Rc<dyn Fn()>) -> Result<Backend, JsValue> {
     };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |_| fire());
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    Ok(Backend::Worker { worker, url, _on_message: on_message })
+    Ok(Backend::Worker {
+        worker,
+        url,
+        _on_message: on_message,
+    })
 }
 
 /// `setTimeout` of whatever global this runs in (a window or a worker).
 fn set_timeout(callback: &Function, ms: u32) -> Option<i32> {
     let global = js_sys::global();
-    let set: Function = Reflect::get(&global, &"setTimeout".into()).ok()?.dyn_into().ok()?;
-    set.call2(&global, callback, &JsValue::from(ms)).ok()?.as_f64().map(|id| id as i32)
+    let set: Function = Reflect::get(&global, &"setTimeout".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    set.call2(&global, callback, &JsValue::from(ms))
+        .ok()?
+        .as_f64()
+        .map(|id| id as i32)
 }
 
 fn clear_timeout(handle: Option<i32>) {

@@ -26,7 +26,9 @@ pub(crate) enum UrlError {
 pub(crate) fn parse(url: &str, page_protocol: Option<&str>) -> Result<BrokerUrl, UrlError> {
     let trimmed = url.trim();
     let parsed = Url::new(trimmed).map_err(|_| {
-        UrlError::Bad(format!("\"{trimmed}\" is not a URL; write it like wss://broker.example:8084/mqtt"))
+        UrlError::Bad(format!(
+            "\"{trimmed}\" is not a URL; write it like wss://broker.example:8084/mqtt"
+        ))
     })?;
     match parsed.protocol().as_str() {
         "ws:" | "wss:" => {}
@@ -35,7 +37,11 @@ pub(crate) fn parse(url: &str, page_protocol: Option<&str>) -> Result<BrokerUrl,
                 "browsers reach MQTT brokers only over WebSockets: use a ws:// or wss:// URL".into(),
             ));
         }
-        other => return Err(UrlError::Bad(format!("{other} is not a WebSocket URL: use ws:// or wss://"))),
+        other => {
+            return Err(UrlError::Bad(format!(
+                "{other} is not a WebSocket URL: use ws:// or wss://"
+            )));
+        }
     }
     if parsed.protocol() == "ws:" && page_protocol == Some("https:") && !is_loopback(&parsed.hostname()) {
         return Err(UrlError::MixedContent);
@@ -44,7 +50,11 @@ pub(crate) fn parse(url: &str, page_protocol: Option<&str>) -> Result<BrokerUrl,
     let password = decoded(&parsed.password());
     parsed.set_username("");
     parsed.set_password("");
-    Ok(BrokerUrl { href: parsed.href(), username, password })
+    Ok(BrokerUrl {
+        href: parsed.href(),
+        username,
+        password,
+    })
 }
 
 /// Hosts browsers treat as potentially trustworthy, so `ws://` to them is allowed from https.
@@ -60,7 +70,11 @@ fn decoded(part: &str) -> Option<String> {
     if part.is_empty() {
         return None;
     }
-    Some(js_sys::decode_uri_component(part).map(String::from).unwrap_or_else(|_| part.to_owned()))
+    Some(
+        js_sys::decode_uri_component(part)
+            .map(String::from)
+            .unwrap_or_else(|_| part.to_owned()),
+    )
 }
 
 #[cfg(test)]
@@ -85,8 +99,16 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn mixed_content_is_caught_except_for_loopback() {
-        assert_eq!(parse("ws://broker.lan:8083/", Some("https:")), Err(UrlError::MixedContent));
-        for local in ["ws://localhost:8083/", "ws://127.0.0.1:8083/", "ws://[::1]:8083/", "ws://a.localhost/"] {
+        assert_eq!(
+            parse("ws://broker.lan:8083/", Some("https:")),
+            Err(UrlError::MixedContent)
+        );
+        for local in [
+            "ws://localhost:8083/",
+            "ws://127.0.0.1:8083/",
+            "ws://[::1]:8083/",
+            "ws://a.localhost/",
+        ] {
             assert!(parse(local, Some("https:")).is_ok(), "{local}");
         }
         assert!(parse("ws://broker.lan:8083/", Some("http:")).is_ok());
@@ -95,7 +117,13 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn bad_urls_say_what_to_write() {
-        for bad in ["", "broker:1883", "mqtt://broker:1883", "http://broker/", "not a url"] {
+        for bad in [
+            "",
+            "broker:1883",
+            "mqtt://broker:1883",
+            "http://broker/",
+            "not a url",
+        ] {
             assert!(matches!(parse(bad, None), Err(UrlError::Bad(_))), "{bad:?}");
         }
     }
