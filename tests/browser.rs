@@ -6,7 +6,12 @@
 //! runs `cargo test --target wasm32-unknown-unknown --test browser` with their URLs in the
 //! environment. Without that environment the tests are not compiled in.
 #![cfg(target_arch = "wasm32")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -46,14 +51,19 @@ impl Probe {
     fn new(url: &str, options: &str) -> Result<Self, JsValue> {
         let events: Rc<RefCell<Vec<Record>>> = Rc::default();
         let sink = events.clone();
-        let dispatch = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(
-            move |name: JsValue, a, b, c| sink.borrow_mut().push((name.as_string().unwrap(), a, b, c)),
-        );
+        let dispatch =
+            Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(move |name: JsValue, a, b, c| {
+                sink.borrow_mut().push((name.as_string().unwrap(), a, b, c))
+            });
         let options = JSON::parse(options).unwrap();
         let function: &Function = dispatch.as_ref().unchecked_ref();
         let connection = Connection::new(url, options, function.clone())?;
         connection.start();
-        Ok(Self { connection, events, _dispatch: dispatch })
+        Ok(Self {
+            connection,
+            events,
+            _dispatch: dispatch,
+        })
     }
 
     fn count(&self, name: &str) -> usize {
@@ -64,11 +74,20 @@ impl Probe {
     async fn wait_for(&self, name: &str, n: usize, ms: u32) -> Vec<Record> {
         let mut waited = 0;
         while self.count(name) < n {
-            assert!(waited < ms, "waited {ms} ms for {n}× {name}; events: {:?}", self.names());
+            assert!(
+                waited < ms,
+                "waited {ms} ms for {n}× {name}; events: {:?}",
+                self.names()
+            );
             sleep(20).await;
             waited += 20;
         }
-        self.events.borrow().iter().filter(|e| e.0 == name).cloned().collect()
+        self.events
+            .borrow()
+            .iter()
+            .filter(|e| e.0 == name)
+            .cloned()
+            .collect()
     }
 
     fn names(&self) -> Vec<String> {
@@ -95,7 +114,9 @@ impl Probe {
 
     async fn subscribe(&self, filter: &str, qos: u8) -> JsValue {
         let options = JSON::parse(&format!("{{\"qos\":{qos}}}")).unwrap();
-        JsFuture::from(self.connection.subscribe(filter.into(), options)).await.unwrap()
+        JsFuture::from(self.connection.subscribe(filter.into(), options))
+            .await
+            .unwrap()
     }
 
     async fn publish(&self, topic: &str, payload: JsValue, options: &str) -> Result<JsValue, JsValue> {
@@ -111,7 +132,9 @@ impl Probe {
 async fn sleep(ms: u32) {
     let promise = Promise::new(&mut |resolve, _| {
         let global = js_sys::global();
-        let set: Function = Reflect::get(&global, &"setTimeout".into()).unwrap().unchecked_into();
+        let set: Function = Reflect::get(&global, &"setTimeout".into())
+            .unwrap()
+            .unchecked_into();
         set.call2(&global, &resolve, &ms.into()).unwrap();
     });
     JsFuture::from(promise).await.unwrap();
@@ -122,14 +145,26 @@ async fn control(path: &str) {
     let fetch: Function = Reflect::get(&global, &"fetch".into()).unwrap().unchecked_into();
     let init = JSON::parse(r#"{"method":"POST"}"#).unwrap();
     let url = format!("{}{path}", env(CONTROL));
-    let response = JsFuture::from(fetch.call2(&global, &url.into(), &init).unwrap().unchecked_into::<Promise>())
-        .await
-        .unwrap();
-    assert_eq!(Reflect::get(&response, &"status".into()).unwrap(), 200, "control {path}");
+    let response = JsFuture::from(
+        fetch
+            .call2(&global, &url.into(), &init)
+            .unwrap()
+            .unchecked_into::<Promise>(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        Reflect::get(&response, &"status".into()).unwrap(),
+        200,
+        "control {path}"
+    );
 }
 
 fn code(error: &JsValue) -> String {
-    Reflect::get(error, &"code".into()).unwrap().as_string().unwrap_or_default()
+    Reflect::get(error, &"code".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
 }
 
 /// A topic no other test (or earlier run) uses.
@@ -145,16 +180,37 @@ async fn qos_0_1_2_round_trip_through_a_wildcard_in_every_protocol_version() {
         probe.wait_for("connect", 1, 5_000).await;
         let granted = probe.subscribe(&format!("{base}/+/temp"), 2).await;
         let first = Reflect::get(&granted, &0.into()).unwrap();
-        assert_eq!(Reflect::get(&first, &"qos".into()).unwrap(), 2, "v{version} granted QoS");
+        assert_eq!(
+            Reflect::get(&first, &"qos".into()).unwrap(),
+            2,
+            "v{version} granted QoS"
+        );
         for qos in 0..=2u8 {
             let payload = JsValue::from_str(&format!("温度 {qos}"));
-            probe.publish(&format!("{base}/room{qos}/temp"), payload, &format!("{{\"qos\":{qos}}}")).await.unwrap();
+            probe
+                .publish(
+                    &format!("{base}/room{qos}/temp"),
+                    payload,
+                    &format!("{{\"qos\":{qos}}}"),
+                )
+                .await
+                .unwrap();
         }
-        probe.publish(&format!("{base}/room/humidity"), "no".into(), "{}").await.unwrap();
+        probe
+            .publish(&format!("{base}/room/humidity"), "no".into(), "{}")
+            .await
+            .unwrap();
         probe.wait_for("message", 3, 5_000).await;
         let got = probe.messages();
         let expected: Vec<_> = (0..=2u8)
-            .map(|qos| (format!("{base}/room{qos}/temp"), format!("温度 {qos}").into_bytes(), qos, false))
+            .map(|qos| {
+                (
+                    format!("{base}/room{qos}/temp"),
+                    format!("温度 {qos}").into_bytes(),
+                    qos,
+                    false,
+                )
+            })
             .collect();
         assert_eq!(got, expected, "v{version}");
         probe.end().await;
@@ -182,7 +238,11 @@ async fn refused_credentials_are_err_not_authorized_and_not_retried() {
         assert_eq!(code(&errors[0].1), "ERR_NOT_AUTHORIZED", "v{version}");
         probe.wait_for("end", 1, 5_000).await;
         sleep(1_500).await;
-        assert_eq!(probe.count("reconnect"), 0, "a refused password must not be retried");
+        assert_eq!(
+            probe.count("reconnect"),
+            0,
+            "a refused password must not be retried"
+        );
     }
 }
 
@@ -190,14 +250,23 @@ async fn refused_credentials_are_err_not_authorized_and_not_retried() {
 async fn retained_messages_reach_later_subscribers() {
     let topic = unique("retained");
     let publisher = Probe::new(env(OPEN_WS), "{}").unwrap();
-    publisher.publish(&topic, "kept".into(), r#"{"qos":1,"retain":true}"#).await.unwrap();
+    publisher
+        .publish(&topic, "kept".into(), r#"{"qos":1,"retain":true}"#)
+        .await
+        .unwrap();
     publisher.end().await;
 
     let subscriber = Probe::new(env(OPEN_WS), "{}").unwrap();
     subscriber.subscribe(&topic, 1).await;
     subscriber.wait_for("message", 1, 5_000).await;
-    assert_eq!(subscriber.messages(), vec![(topic.clone(), b"kept".to_vec(), 1, true)]);
-    subscriber.publish(&topic, "".into(), r#"{"retain":true}"#).await.unwrap(); // clear it
+    assert_eq!(
+        subscriber.messages(),
+        vec![(topic.clone(), b"kept".to_vec(), 1, true)]
+    );
+    subscriber
+        .publish(&topic, "".into(), r#"{"retain":true}"#)
+        .await
+        .unwrap(); // clear it
     subscriber.end().await;
 }
 
@@ -214,7 +283,10 @@ async fn reconnects_and_resubscribes_after_the_broker_restarts() {
     probe.wait_for("connect", 2, 10_000).await;
 
     let sender = Probe::new(env(OPEN_WS), "{}").unwrap();
-    sender.publish(&topic, "after restart".into(), r#"{"qos":1}"#).await.unwrap();
+    sender
+        .publish(&topic, "after restart".into(), r#"{"qos":1}"#)
+        .await
+        .unwrap();
     probe.wait_for("message", 1, 5_000).await;
     assert_eq!(probe.messages()[0].1, b"after restart");
     sender.end().await;
@@ -235,7 +307,9 @@ async fn packets_split_across_frames_and_many_per_frame_are_reassembled() {
 async fn bad_input_is_a_clear_error_not_a_panic() {
     let bad_url = Probe::new("mqtt://127.0.0.1:1883", "{}").err().unwrap();
     assert_eq!(code(&bad_url), "ERR_BAD_URL");
-    let bad_options = Probe::new(env(OPEN_WS), r#"{"protocolVersion":7}"#).err().unwrap();
+    let bad_options = Probe::new(env(OPEN_WS), r#"{"protocolVersion":7}"#)
+        .err()
+        .unwrap();
     assert_eq!(code(&bad_options), "ERR_BAD_OPTIONS");
 
     let probe = Probe::new(env(OPEN_WS), "{}").unwrap();
