@@ -440,7 +440,7 @@ fn operations_made_while_connecting_go_out_in_order_after_connack() {
             .map(|(_, packet)| match packet {
                 Packet::Publish(p) => format!("PUBLISH {}", p.topic),
                 Packet::Subscribe(s) => format!("SUBSCRIBE {}", s.subscriptions[0].filter),
-                other => format!("{:?}", packet_type(other)),
+                other => format!("{:?}", other.packet_type()),
             })
             .collect();
         assert_eq!(

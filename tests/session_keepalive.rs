@@ -18,7 +18,7 @@ fn ping_times(pair: &Pair) -> Vec<u64> {
     pair.broker
         .received
         .iter()
-        .filter(|(_, p)| packet_type(p) == PacketType::PingReq)
+        .filter(|(_, p)| p.packet_type() == PacketType::PingReq)
         .map(|(time, _)| *time)
         .collect()
 }

@@ -47,7 +47,7 @@ fn describe(packet: &Packet<'_>) -> String {
         Packet::PubComp(a) => format!("PUBCOMP {}", a.packet_id),
         Packet::Subscribe(s) => format!("SUBSCRIBE {}", s.packet_id),
         Packet::Unsubscribe(u) => format!("UNSUBSCRIBE {}", u.packet_id),
-        other => format!("{:?}", packet_type(other)),
+        other => format!("{:?}", other.packet_type()),
     }
 }
 

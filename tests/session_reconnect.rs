@@ -33,7 +33,7 @@ fn describe(packet: &Packet<'_>) -> String {
         Packet::Subscribe(s) => format!("SUBSCRIBE {} {}", s.subscriptions[0].filter, s.packet_id),
         Packet::Unsubscribe(u) => format!("UNSUBSCRIBE {}", u.packet_id),
         Packet::Connect(c) => format!("CONNECT clean={}", c.clean_start),
-        other => format!("{:?}", packet_type(other)),
+        other => format!("{:?}", other.packet_type()),
     }
 }
 

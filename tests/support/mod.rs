@@ -348,7 +348,7 @@ impl Broker {
     pub fn received_types(&self) -> Vec<PacketType> {
         self.received
             .iter()
-            .map(|(_, packet)| packet_type(packet))
+            .map(|(_, packet)| packet.packet_type())
             .collect()
     }
 }
@@ -601,26 +601,6 @@ pub fn options(version: ProtocolVersion) -> Options {
         version,
         client_id: "cat".into(),
         ..Options::default()
-    }
-}
-
-pub fn packet_type(packet: &Packet<'_>) -> PacketType {
-    match packet {
-        Packet::Connect(_) => PacketType::Connect,
-        Packet::ConnAck(_) => PacketType::ConnAck,
-        Packet::Publish(_) => PacketType::Publish,
-        Packet::PubAck(_) => PacketType::PubAck,
-        Packet::PubRec(_) => PacketType::PubRec,
-        Packet::PubRel(_) => PacketType::PubRel,
-        Packet::PubComp(_) => PacketType::PubComp,
-        Packet::Subscribe(_) => PacketType::Subscribe,
-        Packet::SubAck(_) => PacketType::SubAck,
-        Packet::Unsubscribe(_) => PacketType::Unsubscribe,
-        Packet::UnsubAck(_) => PacketType::UnsubAck,
-        Packet::PingReq => PacketType::PingReq,
-        Packet::PingResp => PacketType::PingResp,
-        Packet::Disconnect(_) => PacketType::Disconnect,
-        Packet::Auth(_) => PacketType::Auth,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::client::events::{Completion, Event, Message};
 use crate::client::incoming::Qos2Arrival;
 use crate::client::outgoing::{Awaiting, InFlight, Op, Request};
 
-use super::wire::{packet_type, puback, pubcomp, published, pubrec, pubrel};
+use super::wire::{puback, pubcomp, published, pubrec, pubrel};
 use super::{Client, State};
 
 impl Client {
@@ -50,7 +50,7 @@ impl Client {
         match self.state {
             State::AwaitingConnAck { .. } => match packet {
                 Packet::ConnAck(connack) => self.on_connack(now, connack),
-                other => self.protocol_violation(now, ProtocolError::UnexpectedPacket(packet_type(&other))),
+                other => self.protocol_violation(now, ProtocolError::UnexpectedPacket(other.packet_type())),
             },
             State::Connected { .. } => match packet {
                 Packet::Publish(publish) => self.on_publish(now, publish),
@@ -79,7 +79,7 @@ impl Client {
                 | Packet::Unsubscribe(_)
                 | Packet::PingReq
                 | Packet::Auth(_)) => {
-                    self.protocol_violation(now, ProtocolError::UnexpectedPacket(packet_type(&other)));
+                    self.protocol_violation(now, ProtocolError::UnexpectedPacket(other.packet_type()));
                 }
             },
             State::Idle | State::Opening { .. } | State::WaitingToReconnect { .. } => {}

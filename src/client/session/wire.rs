@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::mem;
 
 use crate::codec::{
-    self, Ack, Connect, EncodeError, EncodeOptions, MAX_REMAINING_LENGTH, Packet, PacketType, Properties,
-    Publish, QoS, ReasonCode, Subscribe, Subscription, Unsubscribe, Will,
+    self, Ack, Connect, EncodeError, EncodeOptions, MAX_REMAINING_LENGTH, Packet, Properties, Publish, QoS,
+    ReasonCode, Subscribe, Subscription, Unsubscribe, Will,
 };
 
 use crate::client::error::ClientError;
@@ -253,26 +253,5 @@ pub(super) fn published(reason: ReasonCode, reason_string: Option<String>) -> Co
     Completion::Published {
         reason,
         reason_string,
-    }
-}
-
-/// The fixed-header type of a packet (for error messages).
-pub(super) fn packet_type(packet: &Packet<'_>) -> PacketType {
-    match packet {
-        Packet::Connect(_) => PacketType::Connect,
-        Packet::ConnAck(_) => PacketType::ConnAck,
-        Packet::Publish(_) => PacketType::Publish,
-        Packet::PubAck(_) => PacketType::PubAck,
-        Packet::PubRec(_) => PacketType::PubRec,
-        Packet::PubRel(_) => PacketType::PubRel,
-        Packet::PubComp(_) => PacketType::PubComp,
-        Packet::Subscribe(_) => PacketType::Subscribe,
-        Packet::SubAck(_) => PacketType::SubAck,
-        Packet::Unsubscribe(_) => PacketType::Unsubscribe,
-        Packet::UnsubAck(_) => PacketType::UnsubAck,
-        Packet::PingReq => PacketType::PingReq,
-        Packet::PingResp => PacketType::PingResp,
-        Packet::Disconnect(_) => PacketType::Disconnect,
-        Packet::Auth(_) => PacketType::Auth,
     }
 }
