@@ -14,3 +14,6 @@
 pub mod client;
 pub mod codec;
 pub mod topic;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,154 @@
+// The web page API of Scratch MQTT: an MQTT.js-like client over the wasm `Connection`.
+// Thin on purpose: listeners and chaining live here; the protocol, the socket and the timers
+// live in Rust (src/wasm/). The build points `./scratch_mqtt.js` at wasm-bindgen's output.
+
+import init, { Connection, version } from './scratch_mqtt.js';
+
+let ready = null;
+
+/** Loads the wasm once. `source` may be a URL, a Response, bytes or a WebAssembly.Module. */
+export function load(source) {
+  ready ??= init(source === undefined ? undefined : { module_or_path: source });
+  return ready;
+}
+
+const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'error', 'message', 'end'];
+
+export class MqttClient {
+  #connection;
+  #listeners = new Map(EVENTS.map((name) => [name, []]));
+  #ended = false;
+
+  /** Prefer `connect()` / `connectAsync()`; the constructor does not start connecting. */
+  constructor(url, options = {}) {
+    this.#connection = new Connection(String(url ?? ''), options ?? {}, (name, a, b, c) =>
+      this.#emit(name, a, b, c),
+    );
+  }
+
+  /** True while connected to the broker. */
+  get connected() {
+    return !this.#ended && this.#connection.connected;
+  }
+
+  /** The client id in use (generated when none was given). */
+  get clientId() {
+    return this.#ended ? '' : this.#connection.clientId;
+  }
+
+  /** Starts connecting; called by `connect()`. */
+  start() {
+    if (!this.#ended) this.#connection.start();
+    return this;
+  }
+
+  on(event, listener) {
+    if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+    this.#listenersOf(event).push(listener);
+    return this;
+  }
+
+  once(event, listener) {
+    const wrapped = (...args) => {
+      this.off(event, wrapped);
+      listener.apply(this, args);
+    };
+    wrapped.listener = listener;
+    return this.on(event, wrapped);
+  }
+
+  off(event, listener) {
+    const list = this.#listenersOf(event);
+    const index = list.findIndex((f) => f === listener || f.listener === listener);
+    if (index >= 0) list.splice(index, 1);
+    return this;
+  }
+
+  subscribe(filters, options = {}) {
+    return this.#call((c) => c.subscribe(filters, options ?? {}));
+  }
+
+  unsubscribe(filters) {
+    return this.#call((c) => c.unsubscribe(filters));
+  }
+
+  publish(topic, payload, options = {}) {
+    return this.#call((c) => c.publish(topic, payload, options ?? {}));
+  }
+
+  /** Disconnects cleanly; pending operations reject with ERR_CLOSED. */
+  async end() {
+    if (this.#ended) return;
+    await this.#connection.end();
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#connection.free();
+    }
+  }
+
+  #call(operation) {
+    if (this.#ended) return Promise.reject(closedError());
+    return operation(this.#connection);
+  }
+
+  #listenersOf(event) {
+    const list = this.#listeners.get(event);
+    if (!list) throw new TypeError(`unknown event "${event}"; events are ${EVENTS.join(', ')}`);
+    return list;
+  }
+
+  #emit(name, a, b, c) {
+    // A copy: listeners may remove themselves (once) while we iterate.
+    for (const listener of [...(this.#listeners.get(name) ?? [])]) {
+      try {
+        listener.call(this, a, b, c);
+      } catch (error) {
+        // One broken listener must not silence the others or the client.
+        console.error(`scratch-mqtt: a "${name}" listener threw`, error);
+      }
+    }
+  }
+}
+
+function closedError() {
+  const error = new Error('the client has ended');
+  error.name = 'MqttError';
+  error.code = 'ERR_CLOSED';
+  return error;
+}
+
+/** Creates a client and starts connecting; listen for `connect`, `error`, `message` … */
+export function connect(url, options) {
+  return new MqttClient(url, options).start();
+}
+
+/**
+ * Resolves with a connected client, or rejects with the reason the first attempt failed
+ * (the client is ended then, so nothing keeps running in the background).
+ */
+export function connectAsync(url, options) {
+  let client;
+  try {
+    client = new MqttClient(url, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise((resolve, reject) => {
+    let lastError = null;
+    const onError = (error) => {
+      lastError = error;
+    };
+    const onConnect = () => {
+      client.off('error', onError).off('close', onClose).off('end', onClose);
+      resolve(client);
+    };
+    const onClose = () => {
+      client.off('error', onError).off('connect', onConnect).off('close', onClose).off('end', onClose);
+      client.end().finally(() => reject(lastError ?? closedError()));
+    };
+    client.on('error', onError).once('connect', onConnect).on('close', onClose).on('end', onClose);
+    client.start();
+  });
+}
+
+export { version };

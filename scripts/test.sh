@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# `npm test`: every check CI runs, in order, stopping at the first failure.
+# Each step is also an npm script of its own (see package.json) for running it alone.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+require_tools
+ensure_system_packages
+ensure_wasm_target
+ensure_node_modules
+ensure_python_peers
+ensure_wasm_bindgen_cli
+
+# Test counts are read off the runners' own summary lines and added up at the end.
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+
+section "1/8 Formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+
+section "2/8 Lints (cargo clippy -D warnings)"
+cargo clippy --quiet --all-targets -- -D warnings
+# src/wasm/ exists only on wasm32: lint it (and the browser tests) there too.
+cargo clippy --quiet --target "$WASM_TARGET" --lib --test browser -- -D warnings
+
+section "3/8 Native tests (cargo test)"
+cargo test 2>&1 | tee -a "$LOG"
+
+section "4/8 WebAssembly release build (cargo build --release --target $WASM_TARGET)"
+cargo build --quiet --release --target "$WASM_TARGET" --lib
+ls -l target/"$WASM_TARGET"/release/*.wasm | awk '{ print $5 " bytes  " $9 }'
+
+section "5/8 Differential test against mqtt-packet (node --test)"
+# tests/interop/bridge.mjs builds examples/codec_bridge.rs itself (cargo build --example).
+node --test --test-reporter=spec tests/interop/*.test.mjs 2>&1 | tee -a "$LOG"
+
+section "6/8 Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"
+cargo check --quiet --manifest-path fuzz/Cargo.toml
+
+section "7/8 Browser client in headless Chromium against mosquitto (wasm-bindgen-test)"
+node tests/browser/wasm-tests.mjs 2>&1 | tee -a "$LOG"
+
+section "8/8 Test brokers and peers (mosquitto, aedes, mosquitto_pub/sub, paho-mqtt, MQTT.js)"
+node --test --test-reporter=spec tests/support/*.test.mjs 2>&1 | tee -a "$LOG"
+
+# cargo test: "test result: ok. 12 passed; 0 failed; 1 ignored; ..."
+# node --test (spec reporter): "ℹ pass 12", "ℹ fail 0", "ℹ skipped 0"
+section "Summary"
+node - "$LOG" <<'JS'
+const text = require('fs').readFileSync(process.argv[2], 'utf8');
+let passed = 0, failed = 0, skipped = 0;
+for (const m of text.matchAll(/^test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored/gm)) {
+  passed += +m[1]; failed += +m[2]; skipped += +m[3];
+}
+for (const m of text.matchAll(/^\S* ?(pass|fail|skipped) (\d+)$/gm)) {
+  if (m[1] === 'pass') passed += +m[2];
+  else if (m[1] === 'fail') failed += +m[2];
+  else skipped += +m[2];
+}
+console.log('All checks passed: fmt, clippy, native tests, wasm32 build, mqtt-packet interop, fuzz crate, browser tests, test brokers and peers.');
+console.log(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = failed === 0 ? 0 : 1;
+JS

@@ -1,0 +1,386 @@
+//! Our operations on their way to the broker, in three places:
+//!
+//! - **offline**: made while not connected; bounded, flushed in order after CONNACK;
+//! - **pending**: accepted while connected but waiting for a packet id (all 65,535 in use) or,
+//!   for QoS>0 PUBLISH, for send quota (the server's Receive Maximum). Waiting is not an error
+//!   and keeps order: a QoS>0 PUBLISH never overtakes another, a SUBSCRIBE never overtakes
+//!   another; SUBSCRIBE/UNSUBSCRIBE may pass publishes held up only by the quota, because the
+//!   quota is about PUBLISH alone ("other packets still flow");
+//! - **in flight**: sent, holding a packet id, waiting for the acknowledgement. Kept in the
+//!   order their last packet was sent — PUBLISH order, and for QoS 2 flows past PUBREC the
+//!   PUBREC order — which is the order they are re-sent in after a reconnect (MQTT-4.4.0-1,
+//!   MQTT-4.6.0-1/-3).
+//!
+//! This module only keeps the books; encoding and sending are the session's job.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::codec::{Properties, QoS, Subscription};
+
+use super::events::{OpId, OutgoingMessage};
+use super::packet_ids::PacketIds;
+
+/// SUBSCRIBE as the user asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SubscribeRequest {
+    pub(crate) subscriptions: Vec<Subscription<'static>>,
+    pub(crate) properties: Properties<'static>,
+}
+
+/// UNSUBSCRIBE as the user asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnsubscribeRequest {
+    pub(crate) filters: Vec<String>,
+    pub(crate) properties: Properties<'static>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Request {
+    Publish(OutgoingMessage),
+    Subscribe(SubscribeRequest),
+    Unsubscribe(UnsubscribeRequest),
+}
+
+/// One operation. `id` is `None` for the session's own operations (re-subscribing after the
+/// broker lost the session), which have no one waiting for a `Completed` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Op {
+    pub(crate) id: Option<OpId>,
+    pub(crate) request: Request,
+}
+
+impl Op {
+    fn is_qos_publish(&self) -> bool {
+        matches!(&self.request, Request::Publish(message) if message.qos != QoS::AtMostOnce)
+    }
+}
+
+/// Where an in-flight flow stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Awaiting {
+    /// QoS 1 PUBLISH sent; PUBACK ends it.
+    PubAck,
+    /// QoS 2 PUBLISH sent; PUBREC moves it on.
+    PubRec,
+    /// QoS 2 PUBREL sent; PUBCOMP ends it. The PUBLISH is never sent again.
+    PubComp,
+    /// SUBSCRIBE or UNSUBSCRIBE sent; SUBACK or UNSUBACK ends it.
+    Ack,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InFlight {
+    pub(crate) op: Op,
+    pub(crate) packet_id: u16,
+    pub(crate) stage: Awaiting,
+}
+
+/// Why an operation could not be queued offline.
+#[derive(Debug)]
+pub(crate) struct OfflineQueueFull {
+    pub(crate) capacity: usize,
+    /// Refusals since the queue was last flushed, this one included.
+    pub(crate) rejected: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    ids: PacketIds,
+    /// In flight, keyed by the order their last packet was sent.
+    in_flight: BTreeMap<u64, InFlight>,
+    order_of: BTreeMap<u16, u64>,
+    next_order: u64,
+    /// QoS>0 PUBLISH flows in flight: what the server's Receive Maximum limits.
+    publishes_in_flight: usize,
+    pending: VecDeque<Op>,
+    offline: VecDeque<Op>,
+    offline_capacity: usize,
+    offline_rejected: u64,
+}
+
+impl Outgoing {
+    pub(crate) fn new(offline_capacity: usize) -> Self {
+        Self {
+            ids: PacketIds::new(),
+            in_flight: BTreeMap::new(),
+            order_of: BTreeMap::new(),
+            next_order: 0,
+            publishes_in_flight: 0,
+            pending: VecDeque::new(),
+            offline: VecDeque::new(),
+            offline_capacity,
+            offline_rejected: 0,
+        }
+    }
+
+    // ---- offline queue ----
+
+    /// Queues an operation made while not connected.
+    pub(crate) fn queue_offline(&mut self, op: Op) -> Result<(), OfflineQueueFull> {
+        if self.offline.len() >= self.offline_capacity {
+            self.offline_rejected += 1;
+            return Err(OfflineQueueFull {
+                capacity: self.offline_capacity,
+                rejected: self.offline_rejected,
+            });
+        }
+        self.offline.push_back(op);
+        Ok(())
+    }
+
+    /// Everything queued offline, oldest first; the refusal count starts over.
+    pub(crate) fn take_offline(&mut self) -> VecDeque<Op> {
+        self.offline_rejected = 0;
+        std::mem::take(&mut self.offline)
+    }
+
+    pub(crate) fn offline_len(&self) -> usize {
+        self.offline.len()
+    }
+
+    // ---- pending ----
+
+    /// Queues an operation that needs a packet id (and, for PUBLISH, quota) to be sent.
+    pub(crate) fn push_pending(&mut self, op: Op) {
+        self.pending.push_back(op);
+    }
+
+    /// Queues the session's own operation ahead of everything waiting.
+    pub(crate) fn push_pending_front(&mut self, op: Op) {
+        self.pending.push_front(op);
+    }
+
+    pub(crate) fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The next waiting operation that can be sent now, with the packet id it gets; `None` when
+    /// nothing can move. `receive_maximum` is the server's send quota for QoS>0 PUBLISH.
+    pub(crate) fn take_sendable(&mut self, receive_maximum: u16) -> Option<(Op, u16)> {
+        if self.ids.is_exhausted() {
+            return None;
+        }
+        let quota_left = self.publishes_in_flight < usize::from(receive_maximum);
+        // The first PUBLISH that has to wait blocks every PUBLISH behind it (order), but not
+        // SUBSCRIBE/UNSUBSCRIBE.
+        let index = self
+            .pending
+            .iter()
+            .position(|op| quota_left || !op.is_qos_publish())?;
+        let packet_id = self.ids.allocate()?;
+        match self.pending.remove(index) {
+            Some(op) => Some((op, packet_id)),
+            None => {
+                self.ids.free(packet_id);
+                None
+            }
+        }
+    }
+
+    /// The session's own operation at the front of pending, with the packet id it gets; `None`
+    /// when the front is a user's operation or no id is free.
+    pub(crate) fn take_own_sendable(&mut self) -> Option<(Op, u16)> {
+        if self.pending.front().is_none_or(|op| op.id.is_some()) {
+            return None;
+        }
+        let packet_id = self.ids.allocate()?;
+        match self.pending.pop_front() {
+            Some(op) => Some((op, packet_id)),
+            None => {
+                self.ids.free(packet_id);
+                None
+            }
+        }
+    }
+
+    // ---- in flight ----
+
+    /// Records a flow whose first packet was just sent with `packet_id` (from `take_sendable`).
+    pub(crate) fn start(&mut self, op: Op, packet_id: u16, stage: Awaiting) {
+        if op.is_qos_publish() {
+            self.publishes_in_flight += 1;
+        }
+        let order = self.next_order();
+        self.order_of.insert(packet_id, order);
+        self.in_flight.insert(order, InFlight { op, packet_id, stage });
+    }
+
+    /// Gives back a packet id taken by `take_sendable` whose packet could not be sent.
+    pub(crate) fn release_unused(&mut self, packet_id: u16) {
+        self.ids.free(packet_id);
+    }
+
+    pub(crate) fn get(&self, packet_id: u16) -> Option<&InFlight> {
+        let order = self.order_of.get(&packet_id)?;
+        self.in_flight.get(order)
+    }
+
+    pub(crate) fn get_mut(&mut self, packet_id: u16) -> Option<&mut InFlight> {
+        let order = self.order_of.get(&packet_id)?;
+        self.in_flight.get_mut(order)
+    }
+
+    /// PUBREC arrived: the flow waits for PUBCOMP now and moves to the end of the re-send order
+    /// (PUBREL order follows PUBREC order).
+    pub(crate) fn released(&mut self, packet_id: u16) {
+        let Some(order) = self.order_of.remove(&packet_id) else {
+            return;
+        };
+        let Some(mut flight) = self.in_flight.remove(&order) else {
+            return;
+        };
+        flight.stage = Awaiting::PubComp;
+        let order = self.next_order();
+        self.order_of.insert(packet_id, order);
+        self.in_flight.insert(order, flight);
+    }
+
+    /// Ends a flow and frees its packet id.
+    pub(crate) fn finish(&mut self, packet_id: u16) -> Option<InFlight> {
+        let order = self.order_of.remove(&packet_id)?;
+        let flight = self.in_flight.remove(&order)?;
+        self.ids.free(packet_id);
+        if flight.op.is_qos_publish() {
+            self.publishes_in_flight -= 1;
+        }
+        Some(flight)
+    }
+
+    /// Packet ids in flight, in re-send order.
+    pub(crate) fn in_flight_ids(&self) -> Vec<u16> {
+        self.in_flight.values().map(|flight| flight.packet_id).collect()
+    }
+
+    pub(crate) fn in_flight_len(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn publishes_in_flight(&self) -> usize {
+        self.publishes_in_flight
+    }
+
+    /// Every operation (in flight, pending, offline — in that order), leaving nothing behind.
+    pub(crate) fn drain_all(&mut self) -> Vec<Op> {
+        let mut ops: Vec<Op> = std::mem::take(&mut self.in_flight)
+            .into_values()
+            .map(|flight| flight.op)
+            .collect();
+        self.order_of.clear();
+        self.ids = PacketIds::new();
+        self.publishes_in_flight = 0;
+        ops.extend(self.pending.drain(..));
+        ops.extend(self.take_offline());
+        ops
+    }
+
+    fn next_order(&mut self) -> u64 {
+        let order = self.next_order;
+        self.next_order += 1;
+        order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn publish(n: u64, qos: QoS) -> Op {
+        Op {
+            id: Some(OpId(n)),
+            request: Request::Publish(OutgoingMessage::new("t", vec![], qos)),
+        }
+    }
+
+    fn subscribe(n: u64) -> Op {
+        Op {
+            id: Some(OpId(n)),
+            request: Request::Subscribe(SubscribeRequest {
+                subscriptions: vec![],
+                properties: Properties::default(),
+            }),
+        }
+    }
+
+    fn op_ids(ops: &[Op]) -> Vec<Option<OpId>> {
+        ops.iter().map(|op| op.id).collect()
+    }
+
+    #[test]
+    fn offline_queue_is_bounded_and_counts_refusals() {
+        let mut outgoing = Outgoing::new(2);
+        assert!(outgoing.queue_offline(publish(1, QoS::AtMostOnce)).is_ok());
+        assert!(outgoing.queue_offline(publish(2, QoS::AtLeastOnce)).is_ok());
+        let full = outgoing.queue_offline(publish(3, QoS::AtMostOnce));
+        assert!(matches!(
+            full,
+            Err(OfflineQueueFull {
+                capacity: 2,
+                rejected: 1
+            })
+        ));
+        let full = outgoing.queue_offline(publish(4, QoS::AtMostOnce));
+        assert!(matches!(full, Err(OfflineQueueFull { rejected: 2, .. })));
+        let flushed: Vec<Op> = outgoing.take_offline().into();
+        assert_eq!(op_ids(&flushed), vec![Some(OpId(1)), Some(OpId(2))]);
+        assert!(outgoing.queue_offline(publish(5, QoS::AtMostOnce)).is_ok());
+        assert!(outgoing.queue_offline(publish(6, QoS::AtMostOnce)).is_ok());
+        let full = outgoing.queue_offline(publish(7, QoS::AtMostOnce));
+        assert!(matches!(full, Err(OfflineQueueFull { rejected: 1, .. })));
+    }
+
+    #[test]
+    fn quota_holds_publishes_in_order_but_lets_subscribes_pass() {
+        let mut outgoing = Outgoing::new(0);
+        outgoing.push_pending(publish(1, QoS::AtLeastOnce));
+        outgoing.push_pending(publish(2, QoS::ExactlyOnce));
+        outgoing.push_pending(subscribe(3));
+        let (op, id) = outgoing.take_sendable(1).unwrap();
+        assert_eq!((op.id, id), (Some(OpId(1)), 1));
+        outgoing.start(op, id, Awaiting::PubAck);
+        // Quota used up: the QoS 2 publish waits, the subscribe does not.
+        let (op, id) = outgoing.take_sendable(1).unwrap();
+        assert_eq!((op.id, id), (Some(OpId(3)), 2));
+        outgoing.start(op, id, Awaiting::Ack);
+        assert!(outgoing.take_sendable(1).is_none());
+        assert_eq!(outgoing.publishes_in_flight(), 1);
+        outgoing.finish(1).unwrap();
+        let (op, id) = outgoing.take_sendable(1).unwrap();
+        assert_eq!((op.id, id), (Some(OpId(2)), 3));
+    }
+
+    #[test]
+    fn pubrec_moves_a_flow_to_the_end_of_the_resend_order() {
+        let mut outgoing = Outgoing::new(0);
+        for n in 1..=3 {
+            outgoing.push_pending(publish(n, QoS::ExactlyOnce));
+            let (op, id) = outgoing.take_sendable(10).unwrap();
+            outgoing.start(op, id, Awaiting::PubRec);
+        }
+        assert_eq!(outgoing.in_flight_ids(), vec![1, 2, 3]);
+        outgoing.released(1);
+        assert_eq!(outgoing.in_flight_ids(), vec![2, 3, 1]);
+        assert_eq!(outgoing.get(1).unwrap().stage, Awaiting::PubComp);
+        assert_eq!(outgoing.publishes_in_flight(), 3);
+        let done = outgoing.finish(1).unwrap();
+        assert_eq!(done.op.id, Some(OpId(1)));
+        assert!(outgoing.get(1).is_none());
+        assert_eq!(outgoing.publishes_in_flight(), 2);
+    }
+
+    #[test]
+    fn drain_all_returns_everything_in_order_and_frees_ids() {
+        let mut outgoing = Outgoing::new(5);
+        outgoing.push_pending(publish(1, QoS::AtLeastOnce));
+        let (op, id) = outgoing.take_sendable(10).unwrap();
+        outgoing.start(op, id, Awaiting::PubAck);
+        outgoing.push_pending(subscribe(2));
+        outgoing.queue_offline(publish(3, QoS::AtMostOnce)).unwrap();
+        let ops = outgoing.drain_all();
+        assert_eq!(op_ids(&ops), vec![Some(OpId(1)), Some(OpId(2)), Some(OpId(3))]);
+        assert_eq!(outgoing.in_flight_len(), 0);
+        assert_eq!(outgoing.pending_len(), 0);
+        assert_eq!(outgoing.offline_len(), 0);
+        assert_eq!(outgoing.publishes_in_flight(), 0);
+    }
+}

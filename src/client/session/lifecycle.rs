@@ -1,0 +1,214 @@
+//! Connection lifecycle: attempts, CONNACK, resuming the session, losing the connection.
+
+use std::borrow::Cow;
+
+use crate::codec::{ConnAck, ConnectReturnCode, Disconnect, Packet, Properties, ProtocolVersion, ReasonCode};
+
+use crate::client::error::{ClientError, LostReason, ProtocolError};
+use crate::client::events::{Connected, Event};
+use crate::client::limits::ServerLimits;
+use crate::client::outgoing::{Awaiting, Op, Request};
+use crate::client::topic_alias::{InboundAliases, OutboundAliases};
+
+use super::wire::{published, pubrel};
+use super::{Client, State};
+
+impl Client {
+    pub(super) fn begin_attempt(&mut self, now: u64) {
+        self.state = State::Opening {
+            deadline: now.saturating_add(self.options.connect_timeout_ms),
+        };
+        self.events.push_back(Event::OpenTransport);
+    }
+
+    pub(super) fn on_connack(&mut self, now: u64, connack: ConnAck<'_>) {
+        let version = self.options.version;
+        if connack.code != ReasonCode::SUCCESS {
+            // Before v5 the code is a connect return code: give it its v5 name.
+            let code = if version.is_v5() {
+                connack.code
+            } else {
+                ConnectReturnCode::from_code(connack.code).map_or(connack.code, |rc| rc.to_reason_code())
+            };
+            let reason_string = connack.properties.reason_string.map(Cow::into_owned);
+            self.connection_lost(now, LostReason::Refused { code, reason_string }, true);
+            return;
+        }
+        let clean_start = self.link.as_ref().is_some_and(|link| link.clean_start);
+        if connack.session_present && clean_start {
+            self.protocol_violation(now, ProtocolError::SessionPresentOnCleanStart);
+            return;
+        }
+        if connack.session_present && version.is_v5() && !self.has_session_state {
+            // MQTT-3.2.2-4: close, and start over with a clean session.
+            self.force_clean_start = true;
+            self.protocol_violation(now, ProtocolError::SessionPresentWithoutLocalState);
+            return;
+        }
+        // MQTT 3.1 has no Session Present flag: a broker keeps the session of a client that
+        // connects without clean session, so with local state to resume we assume it did.
+        let session_present = if version == ProtocolVersion::V3_1 {
+            !clean_start && self.has_session_state
+        } else {
+            connack.session_present
+        };
+
+        let properties = connack.properties.into_owned();
+        let limits = if version.is_v5() {
+            ServerLimits::from_connack(&properties)
+        } else {
+            ServerLimits::default()
+        };
+        let keep_alive_secs = properties
+            .server_keep_alive
+            .filter(|_| version.is_v5())
+            .unwrap_or(self.options.keep_alive_secs);
+        if let Some(assigned) = properties
+            .assigned_client_identifier
+            .as_deref()
+            .filter(|_| version.is_v5())
+        {
+            self.client_id = assigned.to_owned();
+            self.client_id_assigned = true;
+        }
+        let outbound_alias_maximum = if version.is_v5() && self.options.auto_topic_alias {
+            limits.topic_alias_maximum
+        } else {
+            0
+        };
+        if let Some(link) = self.link.as_mut() {
+            link.keepalive.set_period(keep_alive_secs);
+            link.limits = limits;
+            link.inbound_aliases = InboundAliases::new(self.options.topic_alias_maximum);
+            link.outbound_aliases = OutboundAliases::new(outbound_alias_maximum);
+        }
+        self.state = State::Connected { since: now };
+        self.force_clean_start = false;
+        self.has_session_state = true;
+        if !session_present {
+            // The broker will never PUBREL what it sent in a session it no longer has.
+            self.qos2.clear();
+        }
+        self.events.push_back(Event::Connected(Connected {
+            session_present,
+            client_id: self.client_id.clone(),
+            client_id_assigned: self.client_id_assigned,
+            keep_alive_secs,
+            limits,
+            properties,
+        }));
+        self.resume(now, session_present);
+    }
+
+    /// After CONNACK: make the session whole again, then let new traffic through, in this
+    /// order: re-subscriptions (session lost), in-flight flows, pending, offline queue.
+    pub(super) fn resume(&mut self, now: u64, session_present: bool) {
+        // Taken before the re-subscriptions join the in-flight flows.
+        let unfinished = self.outgoing.in_flight_ids();
+        if !session_present {
+            for request in self.subscriptions.resubscribe_requests() {
+                let op = Op {
+                    id: None,
+                    request: Request::Subscribe(request),
+                };
+                self.outgoing.push_pending_front(op);
+            }
+            // Ahead of in-flight flows: a lost session means lost subscriptions first.
+            self.pump_own_operations(now);
+        }
+        self.resend_in_flight(now, &unfinished, session_present);
+        self.pump(now);
+        let offline = self.outgoing.take_offline();
+        for op in offline {
+            let Op { id, mut request } = op;
+            match self.check_now(&mut request) {
+                Ok(()) => self.dispatch(now, Op { id, request }),
+                Err(error) => self.complete(id, Err(error)),
+            }
+        }
+    }
+
+    /// Sends the session's own operations (re-subscriptions) queued at the front of pending.
+    pub(super) fn pump_own_operations(&mut self, now: u64) {
+        while let Some((op, packet_id)) = self.outgoing.take_own_sendable() {
+            self.start_flow(now, op, packet_id);
+        }
+    }
+
+    /// Re-sends every in-flight flow in order. With the session kept: PUBLISH with DUP=1 and
+    /// PUBREL with their original ids, SUBSCRIBE/UNSUBSCRIBE as they were. With the session
+    /// lost: a QoS 2 flow past PUBREC is complete (the broker took the message); the rest are
+    /// sent again as new.
+    pub(super) fn resend_in_flight(&mut self, now: u64, packet_ids: &[u16], session_present: bool) {
+        for &packet_id in packet_ids {
+            let Some(stage) = self.outgoing.get(packet_id).map(|flight| flight.stage) else {
+                continue;
+            };
+            let result = match stage {
+                Awaiting::PubComp if !session_present => {
+                    if let Some(flight) = self.outgoing.finish(packet_id) {
+                        self.complete(flight.op.id, Ok(published(ReasonCode::SUCCESS, None)));
+                    }
+                    continue;
+                }
+                Awaiting::PubComp => {
+                    self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS));
+                    Ok(())
+                }
+                Awaiting::PubAck | Awaiting::PubRec | Awaiting::Ack => {
+                    self.write_in_flight(now, packet_id, session_present)
+                }
+            };
+            if let Err(error) = result {
+                // The new connection's limits forbid it (e.g. a smaller Maximum Packet Size).
+                if let Some(flight) = self.outgoing.finish(packet_id) {
+                    self.complete(flight.op.id, Err(error));
+                }
+            }
+        }
+    }
+
+    /// Ends the connection for `reason` (the transport is closed unless it already is), then
+    /// reconnects per the policy or gives up.
+    pub(super) fn connection_lost(&mut self, now: u64, reason: LostReason, close_transport: bool) {
+        let connected_since = match self.state {
+            State::Connected { since } => Some(since),
+            _ => None,
+        };
+        self.link = None;
+        if close_transport {
+            self.events.push_back(Event::CloseTransport);
+        }
+        self.events.push_back(Event::ConnectionLost(reason.clone()));
+        if connected_since
+            .is_some_and(|since| now.saturating_sub(since) >= self.options.reconnect.stable_after_ms)
+        {
+            self.backoff.reset();
+        }
+        if self.options.reconnect.enabled && !reason.is_final() {
+            let (attempt, delay_ms) = self.backoff.next_delay(self.rng.as_mut());
+            self.state = State::WaitingToReconnect {
+                at: now.saturating_add(delay_ms),
+            };
+            self.events
+                .push_back(Event::ReconnectScheduled { attempt, delay_ms });
+        } else {
+            self.state = State::Idle;
+            self.fail_all(&ClientError::ConnectionLost(reason));
+            self.events.push_back(Event::Closed);
+        }
+    }
+
+    /// The broker broke the rules: tell it why (v5 DISCONNECT with a reason code; before v5 a
+    /// DISCONNECT would mean "normal, drop my will", so nothing is sent), close, reconnect.
+    pub(super) fn protocol_violation(&mut self, now: u64, error: ProtocolError) {
+        if self.options.version.is_v5() {
+            let packet = Packet::Disconnect(Disconnect {
+                reason: error.disconnect_reason(),
+                properties: Properties::default(),
+            });
+            self.write_control(now, &packet);
+        }
+        self.connection_lost(now, LostReason::Protocol(error), true);
+    }
+}

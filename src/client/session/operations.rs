@@ -1,0 +1,175 @@
+//! The user's operations: accepting, queueing, sending when possible, completing.
+
+use crate::codec::{self, EncodeOptions, QoS, ReasonCode};
+use crate::topic;
+
+use crate::client::error::ClientError;
+use crate::client::events::{Completion, Event, OpId};
+use crate::client::outgoing::{Awaiting, Op, Request};
+
+use super::wire::{published, subscribe_packet, unsubscribe_packet, with_publish_packet};
+use super::{Client, State};
+
+impl Client {
+    pub(super) fn next_op_id(&mut self) -> OpId {
+        self.next_op += 1;
+        OpId(self.next_op)
+    }
+
+    /// Takes an accepted request: sends it when connected, queues it offline when connecting
+    /// or waiting to reconnect.
+    pub(super) fn submit(&mut self, now: u64, request: Request) -> Result<OpId, ClientError> {
+        match self.state {
+            State::Idle => Err(ClientError::Closed),
+            State::Connected { .. } => {
+                let id = self.next_op_id();
+                self.dispatch(
+                    now,
+                    Op {
+                        id: Some(id),
+                        request,
+                    },
+                );
+                Ok(id)
+            }
+            State::Opening { .. } | State::AwaitingConnAck { .. } | State::WaitingToReconnect { .. } => {
+                let id = self.next_op_id();
+                match self.outgoing.queue_offline(Op {
+                    id: Some(id),
+                    request,
+                }) {
+                    Ok(()) => Ok(id),
+                    Err(full) => {
+                        self.events.push_back(Event::OfflineQueueOverflow {
+                            rejected: full.rejected,
+                        });
+                        Err(ClientError::OfflineQueueFull {
+                            capacity: full.capacity,
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    /// Connected: QoS 0 goes out now; everything else needs a packet id (and maybe quota).
+    pub(super) fn dispatch(&mut self, now: u64, op: Op) {
+        match op.request {
+            Request::Publish(mut message) if message.qos == QoS::AtMostOnce => {
+                let result = self.write_new_publish(now, &mut message, 0);
+                self.complete(op.id, result.map(|()| published(ReasonCode::SUCCESS, None)));
+            }
+            request => {
+                self.outgoing.push_pending(Op { id: op.id, request });
+                self.pump(now);
+            }
+        }
+    }
+
+    /// Sends whatever waiting operations can go now.
+    pub(super) fn pump(&mut self, now: u64) {
+        if !matches!(self.state, State::Connected { .. }) {
+            return;
+        }
+        let receive_maximum = self
+            .link
+            .as_ref()
+            .map_or(u16::MAX, |link| link.limits.receive_maximum);
+        while let Some((op, packet_id)) = self.outgoing.take_sendable(receive_maximum) {
+            self.start_flow(now, op, packet_id);
+        }
+    }
+
+    /// Sends the first packet of a flow and records it as in flight.
+    pub(super) fn start_flow(&mut self, now: u64, op: Op, packet_id: u16) {
+        let Op { id, mut request } = op;
+        let sent = self.check_now(&mut request).and_then(|()| match &mut request {
+            Request::Publish(message) => self.write_new_publish(now, message, packet_id),
+            Request::Subscribe(subscribe) => self.write_subscribe(now, subscribe, packet_id),
+            Request::Unsubscribe(unsubscribe) => self.write_unsubscribe(now, unsubscribe, packet_id),
+        });
+        match sent {
+            Ok(()) => {
+                let stage = match &request {
+                    Request::Publish(message) if message.qos == QoS::ExactlyOnce => Awaiting::PubRec,
+                    Request::Publish(_) => Awaiting::PubAck,
+                    Request::Subscribe(_) | Request::Unsubscribe(_) => Awaiting::Ack,
+                };
+                self.outgoing.start(Op { id, request }, packet_id, stage);
+            }
+            Err(error) => {
+                self.outgoing.release_unused(packet_id);
+                self.complete(id, Err(error));
+            }
+        }
+    }
+
+    /// Checks a request against the limits of the current connection (nothing to check when
+    /// not connected: the server's limits are not known yet).
+    pub(super) fn check_now(&self, request: &mut Request) -> Result<(), ClientError> {
+        let Some(link) = self
+            .link
+            .as_ref()
+            .filter(|_| matches!(self.state, State::Connected { .. }))
+        else {
+            return Ok(());
+        };
+        let limits = &link.limits;
+        let opts = EncodeOptions {
+            version: self.options.version,
+            max_packet_size: limits.max_packet_size(),
+        };
+        match request {
+            Request::Publish(message) => {
+                if message.qos > limits.maximum_qos {
+                    return Err(ClientError::QosNotSupported {
+                        requested: message.qos,
+                        maximum: limits.maximum_qos,
+                    });
+                }
+                if message.retain && !limits.retain_available {
+                    return Err(ClientError::RetainNotSupported);
+                }
+                // Sized with the full topic: a re-send after a reconnect carries it.
+                with_publish_packet(message, 1, false, None, |packet| {
+                    codec::encoded_len(packet, &opts)
+                })?;
+            }
+            Request::Subscribe(subscribe) => {
+                for subscription in &subscribe.subscriptions {
+                    let shared = topic::split_shared(&subscription.filter);
+                    let plain = shared.map_or(&*subscription.filter, |(_, inner)| inner);
+                    if !limits.wildcard_subscription_available && plain.contains(['+', '#']) {
+                        return Err(ClientError::WildcardSubscriptionNotSupported);
+                    }
+                    if !limits.shared_subscription_available && shared.is_some() {
+                        return Err(ClientError::SharedSubscriptionNotSupported);
+                    }
+                }
+                if !limits.subscription_identifiers_available
+                    && !subscribe.properties.subscription_identifiers.is_empty()
+                {
+                    return Err(ClientError::SubscriptionIdentifierNotSupported);
+                }
+                codec::encoded_len(&subscribe_packet(subscribe, 1), &opts)?;
+            }
+            Request::Unsubscribe(unsubscribe) => {
+                codec::encoded_len(&unsubscribe_packet(unsubscribe, 1), &opts)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports an operation's outcome (the session's own operations have no one to tell).
+    pub(super) fn complete(&mut self, id: Option<OpId>, result: Result<Completion, ClientError>) {
+        if let Some(op) = id {
+            self.events.push_back(Event::Completed { op, result });
+        }
+    }
+
+    pub(super) fn fail_all(&mut self, error: &ClientError) {
+        for op in self.outgoing.drain_all() {
+            self.complete(op.id, Err(error.clone()));
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! `Connection`: the session driven by a WebSocket and a timer. The MQTT.js-like `MqttClient`
+//! in `js/mqtt.js` wraps it (listeners, chaining); every event reaches that wrapper through one
+//! `dispatch(name, a, b, c)` function, so a message costs one call across the boundary.
+//!
+//! Every input (a call from JS, socket bytes, the timer) follows the session's driver rule:
+//! feed it, send what `poll_transmit` gives as one frame, act on transport events, collect the
+//! rest, re-arm the timer. Listeners and promise callbacks run only after the internal borrow
+//! is released, so a listener may call back into the client (publish from a message handler).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::client::{
+    Client, ClientError, Completion, Event, LostReason, OpId, OutgoingMessage, SessionState,
+};
+use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, SubscriptionOptions};
+
+use super::convert::{self, message_packet, payload_bytes, payload_value, properties_object};
+use super::errors::{self, js_error};
+use super::options::{self, JsPublishProperties};
+use super::socket::{Socket, SocketEvent};
+use super::timer::Timer;
+use super::url::{self, UrlError};
+
+/// The promise callbacks of one pending operation.
+struct Waiter {
+    resolve: Function,
+    reject: Function,
+    /// The filters of a subscribe, to report `{topic, qos}` per filter.
+    filters: Vec<String>,
+}
+
+/// What happened in one turn that JS must hear about, in order.
+enum Notice {
+    Event(Event),
+    Settle {
+        waiter: Waiter,
+        result: Result<Completion, ClientError>,
+    },
+}
+
+struct Driver {
+    session: Client,
+    url: String,
+    subprotocol: &'static str,
+    socket: Option<Socket>,
+    /// Sockets closed during a socket callback are kept until the next turn: dropping the
+    /// handler that is running would pull it out from under itself.
+    retired: Vec<Socket>,
+    socket_generation: u64,
+    timer: Option<Timer>,
+    waiters: HashMap<OpId, Waiter>,
+    /// Completions that came in the same turn as their operation, before its promise existed.
+    early: HashMap<OpId, Result<Completion, ClientError>>,
+    end_waiters: Vec<Function>,
+    /// `dispatch(name, a, b, c)` of the JS wrapper.
+    dispatch: Function,
+    ever_connected: bool,
+}
+
+struct Shared {
+    driver: RefCell<Driver>,
+}
+
+/// One MQTT connection to one broker over a WebSocket. JS code uses `MqttClient` from
+/// `js/mqtt.js`, which wraps this.
+#[wasm_bindgen]
+pub struct Connection {
+    shared: Rc<Shared>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").finish_non_exhaustive()
+    }
+}
+
+/// Milliseconds from the page's monotonic clock. The shell is the one layer that reads time.
+fn now() -> u64 {
+    let performance = Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let now = performance
+        .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+        .map(|p| p.now());
+    #[allow(clippy::disallowed_methods)] // reason: the shell owns the clock; Date is the fallback.
+    let fallback = || js_sys::Date::now();
+    now.unwrap_or_else(fallback) as u64
+}
+
+fn random_u32() -> u32 {
+    (js_sys::Math::random() * 4_294_967_296.0) as u32
+}
+
+fn page_protocol() -> Option<String> {
+    let location = Reflect::get(&js_sys::global(), &"location".into()).ok()?;
+    Reflect::get(&location, &"protocol".into()).ok()?.as_string()
+}
+
+#[wasm_bindgen]
+impl Connection {
+    /// Checks the URL and options; throws an `MqttError` (`ERR_BAD_URL`, `ERR_MIXED_CONTENT`,
+    /// `ERR_BAD_OPTIONS`) when they cannot work. Nothing is opened until `start`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(url: &str, options: JsValue, dispatch: Function) -> Result<Connection, JsValue> {
+        let broker = url::parse(url, page_protocol().as_deref()).map_err(|error| match error {
+            UrlError::Bad(message) => js_error("ERR_BAD_URL", &message),
+            UrlError::MixedContent => js_error(
+                "ERR_MIXED_CONTENT",
+                "this page is https, so the browser blocks ws:// to other hosts: use a wss:// URL",
+            ),
+        })?;
+        let options = options::parse(&options, broker.username, broker.password)?;
+        let subprotocol = if options.version == ProtocolVersion::V3_1 {
+            "mqttv3.1"
+        } else {
+            "mqtt"
+        };
+        let session = Client::new(options, random_u32).map_err(|e| errors::from_options(&e))?;
+        let driver = Driver {
+            session,
+            url: broker.href,
+            subprotocol,
+            socket: None,
+            retired: Vec::new(),
+            socket_generation: 0,
+            timer: None,
+            waiters: HashMap::new(),
+            early: HashMap::new(),
+            end_waiters: Vec::new(),
+            dispatch,
+            ever_connected: false,
+        };
+        let shared = Rc::new(Shared {
+            driver: RefCell::new(driver),
+        });
+        let weak = Rc::downgrade(&shared);
+        let timer = Timer::new(Rc::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                Shared::input(&shared, |session, now| session.handle_timeout(now));
+            }
+        }));
+        shared.driver.borrow_mut().timer = Some(timer);
+        Ok(Self { shared })
+    }
+
+    /// Starts connecting (and reconnecting, per the options).
+    pub fn start(&self) {
+        Shared::input(&self.shared, |session, now| session.connect(now));
+    }
+
+    /// Whether the client is connected now.
+    #[wasm_bindgen(getter)]
+    pub fn connected(&self) -> bool {
+        self.shared
+            .driver
+            .try_borrow()
+            .is_ok_and(|d| d.session.state() == SessionState::Connected)
+    }
+
+    /// The client id in use (generated, or assigned by a v5 server when none was given).
+    #[wasm_bindgen(getter, js_name = clientId)]
+    pub fn client_id(&self) -> String {
+        self.shared
+            .driver
+            .try_borrow()
+            .map(|d| d.session.client_id().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Whether the keepalive timer runs in a Worker (not throttled in hidden tabs).
+    #[wasm_bindgen(getter, js_name = timerInWorker)]
+    pub fn timer_in_worker(&self) -> bool {
+        self.shared
+            .driver
+            .try_borrow()
+            .is_ok_and(|d| d.timer.as_ref().is_some_and(Timer::uses_worker))
+    }
+
+    /// Subscribes to a filter or a list of filters; resolves with `[{topic, qos}]` once granted.
+    /// Options: `{qos, nl, rap, rh}` (v5 no local, retain as published, retain handling).
+    pub fn subscribe(&self, filters: JsValue, options: JsValue) -> Promise {
+        let prepared = filter_list(&filters).and_then(|filters| {
+            let options = subscription_options(&options)?;
+            Ok((filters, options))
+        });
+        let (filters, sub_options) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => return Promise::reject(&error),
+        };
+        let subscriptions: Vec<Subscription<'static>> = filters
+            .iter()
+            .map(|filter| Subscription {
+                filter: filter.clone().into(),
+                options: sub_options,
+            })
+            .collect();
+        self.operation(filters, move |session, now| {
+            session.subscribe(now, subscriptions, Default::default())
+        })
+    }
+
+    /// Unsubscribes from a filter or a list of filters.
+    pub fn unsubscribe(&self, filters: JsValue) -> Promise {
+        let filters = match filter_list(&filters) {
+            Ok(filters) => filters,
+            Err(error) => return Promise::reject(&error),
+        };
+        let list = filters.clone();
+        self.operation(filters, move |session, now| {
+            session.unsubscribe(now, list, Default::default())
+        })
+    }
+
+    /// Publishes; resolves when sent (QoS 0) or acknowledged (QoS 1: PUBACK, QoS 2: PUBCOMP).
+    /// Options: `{qos, retain, properties}`.
+    pub fn publish(&self, topic: JsValue, payload: JsValue, options: JsValue) -> Promise {
+        let message = match outgoing_message(&topic, &payload, &options) {
+            Ok(message) => message,
+            Err(error) => return Promise::reject(&error),
+        };
+        self.operation(Vec::new(), move |session, now| session.publish(now, message))
+    }
+
+    /// Disconnects cleanly (DISCONNECT, then close); every pending operation is rejected with
+    /// `ERR_CLOSED`; the socket and the timer are released. Resolves when done; harmless twice.
+    pub fn end(&self) -> Promise {
+        let shared = self.shared.clone();
+        let promise = Promise::new(&mut |resolve, _| {
+            if let Ok(mut driver) = shared.driver.try_borrow_mut() {
+                driver.end_waiters.push(resolve);
+            }
+        });
+        Shared::input(&self.shared, |session, now| session.disconnect(now));
+        Shared::finish_end(&self.shared);
+        promise
+    }
+}
+
+impl Connection {
+    /// Runs `f` on the session and returns a promise settled by the operation's completion.
+    fn operation(
+        &self,
+        filters: Vec<String>,
+        f: impl FnOnce(&mut Client, u64) -> Result<OpId, ClientError>,
+    ) -> Promise {
+        let mut result = None;
+        Shared::input(&self.shared, |session, now| result = Some(f(session, now)));
+        let op = match result {
+            Some(Ok(op)) => op,
+            Some(Err(error)) => return Promise::reject(&errors::from_client(&error)),
+            None => return Promise::reject(&js_error("ERR_CLOSED", "the client is busy")),
+        };
+        let shared = self.shared.clone();
+        let mut early = None;
+        let promise = Promise::new(&mut |resolve, reject| {
+            let waiter = Waiter {
+                resolve,
+                reject,
+                filters: filters.clone(),
+            };
+            if let Ok(mut driver) = shared.driver.try_borrow_mut() {
+                match driver.early.remove(&op) {
+                    Some(result) => early = Some((waiter, result)),
+                    None => {
+                        driver.waiters.insert(op, waiter);
+                    }
+                }
+            }
+        });
+        if let Some((waiter, result)) = early {
+            settle(waiter, result);
+        }
+        promise
+    }
+}
+
+impl Shared {
+    /// Feeds one input to the session and runs the driver rule. Re-entrant calls (from inside a
+    /// listener) are fine: no borrow is held while JS runs.
+    fn input(shared: &Rc<Self>, f: impl FnOnce(&mut Client, u64)) {
+        let notices = {
+            let Ok(mut driver) = shared.driver.try_borrow_mut() else {
+                return;
+            };
+            driver.retired.clear();
+            f(&mut driver.session, now());
+            driver.drain(shared)
+        };
+        Self::notify(shared, notices);
+    }
+
+    /// Resolves `end()` promises once the session is idle, and releases the socket and timer.
+    fn finish_end(shared: &Rc<Self>) {
+        let waiters = match shared.driver.try_borrow_mut() {
+            Ok(mut driver) if driver.session.state() == SessionState::Idle => {
+                driver.close_socket();
+                driver.timer = None;
+                std::mem::take(&mut driver.end_waiters)
+            }
+            _ => return,
+        };
+        for resolve in waiters {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    fn notify(shared: &Rc<Self>, notices: Vec<Notice>) {
+        for notice in notices {
+            match notice {
+                Notice::Settle { waiter, result } => settle(waiter, result),
+                Notice::Event(event) => Self::emit_event(shared, event),
+            }
+        }
+    }
+
+    fn emit_event(shared: &Rc<Self>, event: Event) {
+        match event {
+            Event::Connected(connected) => {
+                let details = Object::new();
+                let _ = Reflect::set(
+                    &details,
+                    &"sessionPresent".into(),
+                    &connected.session_present.into(),
+                );
+                let _ = Reflect::set(&details, &"clientId".into(), &connected.client_id.as_str().into());
+                if let Some(properties) = properties_object(&connected.properties) {
+                    let _ = Reflect::set(&details, &"properties".into(), &properties);
+                }
+                Self::emit(shared, "connect", &[details.into()]);
+            }
+            Event::Message(message) => {
+                let payload = payload_value(&message.payload);
+                let packet = message_packet(&message, &payload);
+                Self::emit(
+                    shared,
+                    "message",
+                    &[message.topic.as_str().into(), payload, packet.into()],
+                );
+            }
+            Event::ConnectionLost(reason) => {
+                let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
+                let error = match &reason {
+                    LostReason::TransportClosed(_) if never_connected => {
+                        js_error("ERR_UNREACHABLE", &format!("cannot reach the broker: {reason}"))
+                    }
+                    _ => errors::from_lost(&reason),
+                };
+                Self::emit(shared, "error", &[error]);
+                Self::emit(shared, "offline", &[]);
+                Self::emit(shared, "close", &[]);
+            }
+            Event::ReconnectScheduled { attempt, delay_ms } => {
+                let details = Object::new();
+                let _ = Reflect::set(&details, &"attempt".into(), &attempt.into());
+                let _ = Reflect::set(&details, &"delay".into(), &(delay_ms as f64).into());
+                Self::emit(shared, "reconnect", &[details.into()]);
+            }
+            Event::OfflineQueueOverflow { rejected } => {
+                let message = format!("not connected and the queue is full: {rejected} operations refused");
+                Self::emit(shared, "error", &[js_error("ERR_QUEUE_FULL", &message)]);
+            }
+            Event::ResubscribeFailed { filter, reason } => {
+                let message = format!("the broker refused to subscribe again to {filter}: {reason}");
+                Self::emit(
+                    shared,
+                    "error",
+                    &[js_error(&errors::reason_code_error(reason), &message)],
+                );
+            }
+            Event::Closed => {
+                Self::finish_end(shared);
+                Self::emit(shared, "end", &[]);
+            }
+            // Acted on inside the driver; never queued as notices.
+            Event::OpenTransport | Event::CloseTransport | Event::Completed { .. } => {}
+        }
+    }
+
+    fn emit(shared: &Rc<Self>, name: &str, args: &[JsValue]) {
+        let Ok(dispatch) = shared.driver.try_borrow().map(|d| d.dispatch.clone()) else {
+            return;
+        };
+        let arg = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
+        let values = Array::of4(&name.into(), &arg(0), &arg(1), &arg(2));
+        // The wrapper isolates listeners; a throw here must still not break the client.
+        let _ = dispatch.apply(&JsValue::UNDEFINED, &values);
+    }
+}
+
+impl Driver {
+    /// The driver rule: send, act on transport events, collect the rest, re-arm the timer.
+    fn drain(&mut self, shared: &Rc<Shared>) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        loop {
+            if let Some(bytes) = self.session.poll_transmit() {
+                self.send(&bytes);
+                continue;
+            }
+            match self.session.poll_event() {
+                Some(Event::OpenTransport) => self.open_socket(shared),
+                Some(Event::CloseTransport) => self.close_socket(),
+                Some(Event::Completed { op, result }) => match self.waiters.remove(&op) {
+                    Some(waiter) => notices.push(Notice::Settle { waiter, result }),
+                    None => {
+                        self.early.insert(op, result);
+                    }
+                },
+                Some(event) => {
+                    if matches!(event, Event::Connected(_)) {
+                        self.ever_connected = true;
+                    }
+                    notices.push(Notice::Event(event));
+                }
+                None => break,
+            }
+        }
+        self.rearm();
+        notices
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let failed = match &self.socket {
+            Some(socket) => socket.send(bytes).is_err(),
+            None => false,
+        };
+        if failed {
+            self.close_socket();
+            self.session
+                .transport_closed(now(), "the WebSocket refused to send");
+        }
+    }
+
+    fn open_socket(&mut self, shared: &Rc<Shared>) {
+        self.close_socket();
+        self.socket_generation += 1;
+        let generation = self.socket_generation;
+        let weak: Weak<Shared> = Rc::downgrade(shared);
+        let sink = Rc::new(move |event: SocketEvent| {
+            let Some(shared) = weak.upgrade() else { return };
+            let current = shared
+                .driver
+                .try_borrow()
+                .is_ok_and(|d| d.socket_generation == generation);
+            if !current {
+                return;
+            }
+            match event {
+                SocketEvent::Open => Shared::input(&shared, |session, now| session.transport_opened(now)),
+                SocketEvent::Data(bytes) => {
+                    Shared::input(&shared, |session, now| session.handle_bytes(now, &bytes))
+                }
+                SocketEvent::Closed { code, reason } => {
+                    if let Ok(mut driver) = shared.driver.try_borrow_mut() {
+                        driver.close_socket();
+                    }
+                    let detail = close_detail(code, &reason);
+                    Shared::input(&shared, |session, now| session.transport_closed(now, &detail));
+                }
+            }
+        });
+        match Socket::open(&self.url, self.subprotocol, sink) {
+            Ok(socket) => self.socket = Some(socket),
+            Err(error) => {
+                let detail = error
+                    .as_string()
+                    .unwrap_or_else(|| "the browser refused the WebSocket URL".into());
+                self.session.transport_closed(now(), &detail);
+            }
+        }
+    }
+
+    fn close_socket(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            socket.close();
+            self.retired.push(socket);
+        }
+    }
+
+    fn rearm(&mut self) {
+        let deadline = self.session.poll_timeout();
+        let Some(timer) = self.timer.as_mut() else { return };
+        match deadline {
+            Some(at) => timer.arm(at.saturating_sub(now()).min(u64::from(u32::MAX)) as u32),
+            None => timer.disarm(),
+        }
+    }
+}
+
+fn close_detail(code: u16, reason: &str) -> String {
+    match (code, reason.is_empty()) {
+        (1006, _) => "the WebSocket connection failed or was cut (1006)".into(),
+        (_, true) => format!("WebSocket closed with code {code}"),
+        (_, false) => format!("WebSocket closed with code {code}: {reason}"),
+    }
+}
+
+fn settle(waiter: Waiter, result: Result<Completion, ClientError>) {
+    let outcome = match result {
+        Ok(Completion::Published { .. }) => Ok(JsValue::UNDEFINED),
+        Ok(Completion::Unsubscribed { .. }) => Ok(JsValue::UNDEFINED),
+        Ok(Completion::Subscribed { results, .. }) => subscribe_result(&waiter.filters, &results),
+        Err(error) => Err(errors::from_client(&error)),
+    };
+    let _ = match outcome {
+        Ok(value) => waiter.resolve.call1(&JsValue::UNDEFINED, &value),
+        Err(error) => waiter.reject.call1(&JsValue::UNDEFINED, &error),
+    };
+}
+
+/// `[{topic, qos}]` when every filter was granted; otherwise an error naming the refused ones
+/// (with the full list as `granted`, refused entries at qos 128 as MQTT.js reports them).
+fn subscribe_result(
+    filters: &[String],
+    results: &[Result<QoS, crate::codec::ReasonCode>],
+) -> Result<JsValue, JsValue> {
+    let granted = Array::new();
+    let mut refused = Vec::new();
+    for (filter, result) in filters.iter().zip(results) {
+        let entry = Object::new();
+        let _ = Reflect::set(&entry, &"topic".into(), &filter.as_str().into());
+        let qos = match result {
+            Ok(qos) => *qos as u8,
+            Err(code) => {
+                refused.push((filter.as_str(), *code));
+                let _ = Reflect::set(&entry, &"reasonCode".into(), &code.0.into());
+                0x80
+            }
+        };
+        let _ = Reflect::set(&entry, &"qos".into(), &qos.into());
+        granted.push(&entry);
+    }
+    let Some(&(_, first_code)) = refused.first() else {
+        return Ok(granted.into());
+    };
+    let names: Vec<String> = refused.iter().map(|(f, code)| format!("{f} ({code})")).collect();
+    let error = js_error(
+        &errors::reason_code_error(if first_code.is_failure() && first_code.0 != 0x80 {
+            first_code
+        } else {
+            crate::codec::ReasonCode::UNSPECIFIED_ERROR
+        })
+        .replace("ERR_UNSPECIFIED_ERROR", "ERR_SUBSCRIBE_REFUSED"),
+        &format!("the broker refused the subscription: {}", names.join(", ")),
+    );
+    let _ = Reflect::set(&error, &"granted".into(), &granted);
+    Err(error)
+}
+
+fn filter_list(value: &JsValue) -> Result<Vec<String>, JsValue> {
+    if let Some(filter) = value.as_string() {
+        return Ok(vec![filter]);
+    }
+    if Array::is_array(value) {
+        let list: Array = value.clone().unchecked_into();
+        return list
+            .iter()
+            .map(|item| {
+                item.as_string()
+                    .ok_or_else(|| js_error("ERR_TOPIC_INVALID", "topic filters are strings"))
+            })
+            .collect();
+    }
+    Err(js_error(
+        "ERR_TOPIC_INVALID",
+        "give a topic filter (a string) or a list of them",
+    ))
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if object.is_object() {
+        Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn subscription_options(options: &JsValue) -> Result<SubscriptionOptions, JsValue> {
+    let retain_handling = match get(options, "rh").as_f64() {
+        None | Some(0.0) => RetainHandling::SendAtSubscribe,
+        Some(1.0) => RetainHandling::SendAtNewSubscribe,
+        Some(2.0) => RetainHandling::DoNotSend,
+        Some(_) => return Err(js_error("ERR_BAD_OPTIONS", "rh (retain handling) is 0, 1 or 2")),
+    };
+    Ok(SubscriptionOptions {
+        qos: convert::qos(&get(options, "qos"))?,
+        no_local: get(options, "nl").is_truthy(),
+        retain_as_published: get(options, "rap").is_truthy(),
+        retain_handling,
+    })
+}
+
+fn outgoing_message(
+    topic: &JsValue,
+    payload: &JsValue,
+    options: &JsValue,
+) -> Result<OutgoingMessage, JsValue> {
+    let topic = topic
+        .as_string()
+        .ok_or_else(|| js_error("ERR_TOPIC_INVALID", "the topic is a string"))?;
+    let mut message = OutgoingMessage::new(
+        topic,
+        payload_bytes(payload)?,
+        convert::qos(&get(options, "qos"))?,
+    );
+    message.retain = get(options, "retain").is_truthy();
+    let properties = get(options, "properties");
+    if properties.is_object() {
+        let js: JsPublishProperties = serde_wasm_bindgen::from_value(properties)
+            .map_err(|e| js_error("ERR_BAD_OPTIONS", &format!("properties: {e}")))?;
+        message.properties = js.into_properties();
+    }
+    Ok(message)
+}

@@ -1,0 +1,109 @@
+//! One browser WebSocket carrying MQTT: binary frames only, handlers owned by the socket and
+//! removed when it is dropped (no `.forget()`), so a client that is closed leaks nothing.
+
+use std::rc::Rc;
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+
+/// What the socket reports to its owner.
+#[derive(Debug)]
+pub(crate) enum SocketEvent {
+    Open,
+    /// The bytes of one binary frame (a frame may hold part of a packet or several packets).
+    Data(Vec<u8>),
+    /// The connection is gone. `code` is the WebSocket close code (1006 when it failed).
+    Closed {
+        code: u16,
+        reason: String,
+    },
+}
+
+type Sink = Rc<dyn Fn(SocketEvent)>;
+
+/// An open or opening WebSocket.
+pub(crate) struct Socket {
+    ws: WebSocket,
+    _on_open: Closure<dyn FnMut(Event)>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket").field("url", &self.ws.url()).finish()
+    }
+}
+
+impl Socket {
+    /// Opens `url` offering `protocol` (`mqtt`, or `mqttv3.1` for MQTT 3.1). Events go to `sink`
+    /// from the browser's event loop, never from inside this call.
+    pub(crate) fn open(url: &str, protocol: &str, sink: Sink) -> Result<Self, JsValue> {
+        let ws = WebSocket::new_with_str(url, protocol)?;
+        // Array buffers arrive in order and synchronously readable; blobs would need async reads.
+        ws.set_binary_type(BinaryType::Arraybuffer);
+
+        let on_open = {
+            let sink = sink.clone();
+            Closure::<dyn FnMut(Event)>::new(move |_| sink(SocketEvent::Open))
+        };
+        let on_message = {
+            let sink = sink.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                // Text frames are not MQTT: ignore them rather than feed garbage to the decoder.
+                if let Ok(buffer) = event.data().dyn_into::<ArrayBuffer>() {
+                    sink(SocketEvent::Data(Uint8Array::new(&buffer).to_vec()));
+                }
+            })
+        };
+        let on_close = {
+            let sink = sink.clone();
+            Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+                sink(SocketEvent::Closed {
+                    code: event.code(),
+                    reason: event.reason(),
+                })
+            })
+        };
+        // An error is always followed by a close event, which carries the code: report once.
+        let on_error = Closure::<dyn FnMut(Event)>::new(|_| {});
+
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends one binary frame.
+    pub(crate) fn send(&self, bytes: &[u8]) -> Result<(), JsValue> {
+        self.ws.send_with_u8_array(bytes)
+    }
+
+    /// Detaches the handlers and closes the socket. Safe to call more than once.
+    pub(crate) fn close(&self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
+        if self.ws.ready_state() < WebSocket::CLOSING {
+            // 1000: normal closure. The browser may refuse it while CONNECTING; nothing to do then.
+            let _ = self.ws.close_with_code(1000);
+        }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,92 @@
+// Runs the wasm-bindgen-test suites in headless Chromium: the shell's unit tests (`--lib`) and
+// tests/browser.rs against real mosquitto brokers on 127.0.0.1 that this script starts and
+// always stops. It also serves a control endpoint (restart the broker) and a fake broker for
+// the one thing no real broker does on demand: a packet split across WebSocket frames.
+//
+//   node tests/browser/wasm-tests.mjs        (npm run test:wasm)
+
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { WebSocketServer } from 'ws';
+
+import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
+import { onCleanup, runCleanups } from '../support/cleanup.mjs';
+
+const open = await startMosquitto();
+const auth = await startMosquitto({ users: TEST_USERS });
+const control = await listen(
+  http.createServer(async (request, response) => {
+    // The test page is served from another port: allow it to call us.
+    response.setHeader('Access-Control-Allow-Origin', '*');
+    if (request.method === 'POST' && request.url === '/restart') {
+      await open.restart({ downMs: 300 });
+      response.end('restarted');
+    } else {
+      response.statusCode = request.method === 'OPTIONS' ? 204 : 404;
+      response.end();
+    }
+  }),
+);
+const split = await splitFrameBroker();
+
+const env = {
+  ...process.env,
+  SCRATCH_MQTT_TEST_WS: open.wsUrl,
+  SCRATCH_MQTT_TEST_AUTH_WS: auth.wsUrl,
+  SCRATCH_MQTT_TEST_CONTROL: `http://127.0.0.1:${control.address().port}`,
+  SCRATCH_MQTT_TEST_SPLIT_WS: `ws://127.0.0.1:${split.address().port}/`,
+  WASM_BINDGEN_TEST_TIMEOUT: process.env.WASM_BINDGEN_TEST_TIMEOUT ?? '120',
+};
+let failed = false;
+try {
+  for (const args of [['--lib'], ['--test', 'browser']]) {
+    const code = await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', ...args], env);
+    failed ||= code !== 0;
+  }
+} finally {
+  await runCleanups();
+}
+process.exit(failed ? 1 : 0);
+
+function listen(server) {
+  onCleanup(() => new Promise((resolve) => server.close(() => resolve())));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function run(command, args, childEnv) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: childEnv, stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** QoS 0 PUBLISH bytes for `topic` with a text payload. */
+function publish(topic, payload) {
+  const t = Buffer.from(topic);
+  const p = Buffer.from(payload);
+  const length = 2 + t.length + p.length;
+  return Buffer.concat([Buffer.from([0x30, length, t.length >> 8, t.length & 0xff]), t, p]);
+}
+
+/** Answers CONNECT with CONNACK, then sends three PUBLISH cut across frames at odd places. */
+async function splitFrameBroker() {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server, handleProtocols: (protocols) => [...protocols][0] });
+  wss.on('connection', (socket) => {
+    socket.once('message', () => {
+      const stream = Buffer.concat([
+        Buffer.from([0x20, 0x02, 0x00, 0x00]), // CONNACK, accepted
+        publish('split/one', 'first'),
+        publish('split/two', 'second'),
+        publish('split/three', 'third'),
+      ]);
+      // Frame 1: CONNACK and half a PUBLISH; frame 2: one byte; frame 3: the rest (1½ packets).
+      const cuts = [4 + 6, 4 + 7];
+      socket.send(stream.subarray(0, cuts[0]));
+      socket.send(stream.subarray(cuts[0], cuts[1]));
+      socket.send(stream.subarray(cuts[1]));
+    });
+  });
+  onCleanup(() => new Promise((resolve) => wss.close(() => resolve())));
+  return listen(server);
+}
