@@ -25,13 +25,13 @@ const TARGET = 'wasm32-unknown-unknown';
 /** The library's public file name (dist/scratch-mqtt.js). */
 const NAME = 'scratch-mqtt';
 /**
- * The shell's hand-written JS entry, if it has one (e.g. it initialises the wasm and adds the
- * MQTT.js-style event API). When present it becomes dist/scratch-mqtt.js and the wasm-bindgen
- * glue is named GLUE_NAME instead, for the wrapper to import as `./scratch-mqtt-wasm.js`.
+ * The shell's hand-written JS entry (the MQTT.js-style client over the wasm `Connection`). When
+ * present it becomes dist/scratch-mqtt.js and the wasm-bindgen glue is named GLUE_NAME instead,
+ * which is what the wrapper imports (`./scratch_mqtt.js`).
  */
-const WRAPPER = 'js/scratch-mqtt.js';
-const WRAPPER_TYPES = 'js/scratch-mqtt.d.ts';
-const GLUE_NAME = 'scratch-mqtt-wasm';
+const WRAPPER = 'js/mqtt.js';
+const WRAPPER_TYPES = 'js/mqtt.d.ts';
+const GLUE_NAME = 'scratch_mqtt';
 /** The single-file build must stay at or under this many gzip bytes (MQTT.js: 105 KB). */
 const BUNDLE_GZIP_TARGET = 40 * 1024;
 
@@ -85,15 +85,20 @@ async function main() {
     fs.mkdirSync(outDir, { recursive: true });
     for (const f of fs.readdirSync(outDir)) {
       // Only our own outputs are replaced: other build steps (the Scratch extension) share dist/.
-      if (f.startsWith(`${NAME}.`) || f.startsWith(`${NAME}_`) || f.startsWith(`${GLUE_NAME}`)) {
-        fs.rmSync(path.join(outDir, f));
+      if (f.startsWith(`${NAME}.`) || f.startsWith(`${NAME}_`) || f.startsWith(`${GLUE_NAME}`) || f === 'snippets') {
+        fs.rmSync(path.join(outDir, f), { recursive: true });
       }
     }
-    for (const f of fs.readdirSync(stage)) fs.copyFileSync(path.join(stage, f), path.join(outDir, f));
+    // snippets/ holds JS the Rust side declares inline (#[wasm_bindgen(inline_js)]); the glue imports it.
+    fs.cpSync(stage, outDir, { recursive: true });
     if (hasWrapper) {
       fs.copyFileSync(wrapper, path.join(outDir, `${NAME}.js`));
       if (fs.existsSync(wrapperTypes)) fs.copyFileSync(wrapperTypes, path.join(outDir, `${NAME}.d.ts`));
-      else fs.writeFileSync(path.join(outDir, `${NAME}.d.ts`), `export * from './${GLUE_NAME}.js';\n`);
+      else {
+        // Without the wrapper's own types, the glue's are the nearest truth (and say so).
+        console.warn(`  warning: ${path.relative(ROOT, wrapperTypes)} is missing: ${NAME}.d.ts only re-exports the glue's types`);
+        fs.writeFileSync(path.join(outDir, `${NAME}.d.ts`), `export * from './${GLUE_NAME}.js';\n`);
+      }
     }
 
     step('Bundling the single-file builds (esbuild, wasm inlined)');

@@ -499,6 +499,8 @@ async function start() {
   try {
     lib = await import(LIBRARY_URL);
     if (typeof lib.connect !== 'function') throw new Error(`${LIBRARY_URL} has no connect()`);
+    // The library fetches and compiles its wasm once, before the first client.
+    if (typeof lib.load === 'function') await lib.load();
     if (lib.version) $('lib-version').textContent = `v${lib.version}`;
     setState('disconnected');
   } catch (err) {

@@ -142,12 +142,12 @@ describe('scripts/build.mjs', () => {
     assert.equal(classic.result, '你好, classic');
   });
 
-  test('with a JS wrapper: the wrapper becomes scratch-mqtt.js over scratch-mqtt-wasm.js, and may await init', async () => {
+  test('with a JS wrapper: the wrapper becomes scratch-mqtt.js over scratch_mqtt.js, and may await init', async () => {
     const dist = path.join(work, 'dist-wrapped');
     const wrapper = path.join(work, 'wrapper.js');
     fs.writeFileSync(
       wrapper,
-      `import init, { greet } from './scratch-mqtt-wasm.js';\nawait init();\nexport const hello = (n) => greet(n) + '!';\n`,
+      `import init, { greet } from './scratch_mqtt.js';\nawait init();\nexport const hello = (n) => greet(n) + '!';\n`,
     );
     fs.writeFileSync(path.join(work, 'wrapper.d.ts'), 'export declare function hello(name: string): string;\n');
     const { code, out } = build(['--crate', path.join(work, 'exports'), '--out', dist, '--wrapper', wrapper]);
@@ -155,7 +155,7 @@ describe('scripts/build.mjs', () => {
     assert.match(out, /no classic-script build/, 'a top-level await rules out the classic script, and says so');
     assert.equal(fs.readFileSync(path.join(dist, 'scratch-mqtt.js'), 'utf8'), fs.readFileSync(wrapper, 'utf8'));
     assert.match(fs.readFileSync(path.join(dist, 'scratch-mqtt.d.ts'), 'utf8'), /hello/);
-    assert.ok(fs.existsSync(path.join(dist, 'scratch-mqtt-wasm_bg.wasm')));
+    assert.ok(fs.existsSync(path.join(dist, 'scratch_mqtt_bg.wasm')));
 
     const esm = await inBrowser(dist, `return (await import('/dist/scratch-mqtt.js')).hello('wrapped');`);
     assert.equal(esm.result, '你好, wrapped!');
