@@ -9,7 +9,7 @@
 //   dist/scratch-mqtt.global.js                      the same as a classic script (when possible)
 //
 // Options: --crate DIR (another crate, e.g. a throwaway prototype; default: this repository),
-//          --out DIR (default dist), --wrapper FILE (default js/scratch-mqtt.js, used when it exists),
+//          --out DIR (default dist), --wrapper FILE (default: js/mqtt.js for this repository's crate),
 //          --strict (fail instead of stopping when the crate exports no JS API).
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,7 +38,8 @@ const BUNDLE_GZIP_TARGET = 40 * 1024;
 const args = parseArgs(process.argv.slice(2));
 const crateDir = path.resolve(args.crate ?? process.env.SCRATCH_MQTT_CRATE ?? ROOT);
 const outDir = path.resolve(ROOT, args.out ?? 'dist');
-const wrapper = path.resolve(ROOT, args.wrapper ?? WRAPPER);
+// The wrapper belongs to this repository's crate: another --crate gets one only when asked.
+const wrapper = args.wrapper ? path.resolve(ROOT, args.wrapper) : crateDir === ROOT ? path.join(ROOT, WRAPPER) : '';
 const wrapperTypes = args.wrapper ? wrapper.replace(/\.m?js$/, '.d.ts') : path.join(ROOT, WRAPPER_TYPES);
 
 async function main() {
@@ -51,7 +52,7 @@ async function main() {
   run('cargo', ['build', '--release', '--target', TARGET, '--lib'], { cwd: crateDir });
   const wasmIn = cargoWasmArtifact(crateDir);
 
-  const hasWrapper = fs.existsSync(wrapper);
+  const hasWrapper = wrapper !== '' && fs.existsSync(wrapper);
   const glueName = hasWrapper ? GLUE_NAME : NAME;
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-build-'));
   try {

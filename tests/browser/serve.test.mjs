@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launchBrowser } from './harness.mjs';
+import { ROOT, launchBrowser, libraryBuilt } from './harness.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { killOnExit } from '../support/cleanup.mjs';
 import { freePorts } from '../support/net.mjs';
@@ -88,6 +88,11 @@ describe('npm start (scripts/serve.mjs)', () => {
       await p.goto(`http://localhost:${ports.http}/`);
       await p.waitForSelector('body[data-ready="true"]');
       assert.equal(await p.inputValue('[data-testid="url"]'), `ws://localhost:${ports.ws}/`);
+      if (libraryBuilt()) {
+        // As a visitor would: open the page, press Connect, and be connected to the embedded broker.
+        await p.click('[data-testid="connect"]');
+        await p.waitForSelector('[data-testid="status"][data-state="connected"]');
+      }
     } finally {
       await browser.close();
     }

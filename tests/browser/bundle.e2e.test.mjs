@@ -1,0 +1,79 @@
+// The single-file builds of the real library (dist/scratch-mqtt.bundle.js, and the classic-script
+// dist/scratch-mqtt.global.js) in Chromium: one request loads everything, and a client made from
+// it talks to a real broker. Skips, loudly, while the library is not built.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, LIBRARY, launchBrowser, libraryBuilt, startSite } from './harness.mjs';
+import { startAedes } from '../support/brokers.mjs';
+
+if (!libraryBuilt()) {
+  const why = `${path.relative(ROOT, LIBRARY)} is missing: run \`npm run build\` (remove this skip once the shell is on main)`;
+  console.warn(`\n!! SKIPPING the single-file tests: ${why}\n`);
+  test('the single-file builds in Chromium', { skip: why }, () => {});
+} else {
+  describe('the single-file builds in Chromium', () => {
+    let broker;
+    let site;
+    let browser;
+    let blank;
+    before(async () => {
+      broker = await startAedes();
+      // A page that loads nothing by itself, so every request seen comes from the code under test.
+      blank = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-blank-'));
+      fs.writeFileSync(path.join(blank, 'index.html'), '<!doctype html><meta charset="utf-8"><title>blank</title>');
+      site = await startSite({ extraMounts: { '/blank/': blank } });
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+      await site?.close();
+      await broker?.stop();
+      if (blank) fs.rmSync(blank, { recursive: true, force: true });
+    });
+
+    // Connects, subscribes, publishes to itself and returns what came back.
+    const roundTrip = (prelude, lib, url) => `
+      ${prelude}
+      const lib = ${lib};
+      if (lib.load) await lib.load();
+      const client = await lib.connectAsync(${JSON.stringify(url)}, { protocolVersion: 4 });
+      const got = new Promise((resolve) => client.on('message', (topic, payload) => resolve([topic, payload.text ? payload.text() : String(payload)])));
+      await client.subscribe('bundle/#', { qos: 1 });
+      await client.publish('bundle/echo', '一个文件', { qos: 1 });
+      const result = await got;
+      await client.end();
+      return result;`;
+
+    async function run(body) {
+      const page = await browser.newPage();
+      const requests = [];
+      page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+      try {
+        await page.goto(`${site.url}blank/`);
+        const result = await page.evaluate(`(async () => { ${body} })()`);
+        return { result, requests: requests.filter((p) => p.startsWith('/dist/')), errors: page.errors };
+      } finally {
+        await page.close();
+      }
+    }
+
+    test('the ES module bundle needs one request and works', async () => {
+      const { result, requests, errors } = await run(roundTrip('', `await import('/dist/scratch-mqtt.bundle.js')`, broker.wsUrl));
+      assert.deepEqual(result, ['bundle/echo', '一个文件']);
+      assert.deepEqual(requests, ['/dist/scratch-mqtt.bundle.js'], 'the bundle fetched more than itself');
+      assert.deepEqual(errors, []);
+    });
+
+    test('the classic script defines ScratchMQTT and works', async () => {
+      const load = `await new Promise((ok, fail) => { const s = document.createElement('script');
+        s.src = '/dist/scratch-mqtt.global.js'; s.onload = ok; s.onerror = fail; document.head.append(s); });`;
+      const { result, requests } = await run(roundTrip(load, 'globalThis.ScratchMQTT', broker.wsUrl));
+      assert.deepEqual(result, ['bundle/echo', '一个文件']);
+      assert.deepEqual(requests, ['/dist/scratch-mqtt.global.js']);
+    });
+  });
+}
