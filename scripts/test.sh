@@ -16,34 +16,39 @@ ensure_wasm_bindgen_cli
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
-section "1/8 Formatting (cargo fmt --check)"
+section "1/9 Formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
-section "2/8 Lints (cargo clippy -D warnings)"
+section "2/9 Lints (cargo clippy -D warnings)"
 cargo clippy --quiet --all-targets -- -D warnings
 # src/wasm/ exists only on wasm32: lint it (and the browser tests) there too.
 cargo clippy --quiet --target "$WASM_TARGET" --lib --test browser -- -D warnings
 
-section "3/8 Native tests (cargo test)"
+section "3/9 Native tests (cargo test)"
 cargo test 2>&1 | tee -a "$LOG"
 
-section "4/8 WebAssembly release build (cargo build --release --target $WASM_TARGET)"
+section "4/9 WebAssembly release build (cargo build --release --target $WASM_TARGET)"
 cargo build --quiet --release --target "$WASM_TARGET" --lib
 ls -l target/"$WASM_TARGET"/release/*.wasm | awk '{ print $5 " bytes  " $9 }'
 
-section "5/8 Differential test against mqtt-packet (node --test)"
+section "5/9 Differential test against mqtt-packet (node --test)"
 # tests/interop/bridge.mjs builds examples/codec_bridge.rs itself (cargo build --example).
 node --test --test-reporter=spec tests/interop/*.test.mjs 2>&1 | tee -a "$LOG"
 
-section "6/8 Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"
+section "6/9 Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"
 cargo check --quiet --manifest-path fuzz/Cargo.toml
 
-section "7/8 Browser client in headless Chromium against mosquitto (wasm-bindgen-test)"
+section "7/9 Browser client in headless Chromium against mosquitto (wasm-bindgen-test)"
 node tests/browser/wasm-tests.mjs 2>&1 | tee -a "$LOG"
 
-section "8/8 Test brokers and peers (mosquitto, aedes, mosquitto_pub/sub, paho-mqtt, MQTT.js)"
-node --test --test-reporter=spec tests/support/*.test.mjs 2>&1 | tee -a "$LOG"
+section "8/9 The library build (dist/: ESM library and single files, gzip sizes)"
+node scripts/build.mjs --strict
+
+section "9/9 Demo page, single files, build and test brokers in Chromium with real peers"
+# Real mosquitto and aedes brokers; peers mosquitto_pub/sub, paho-mqtt and MQTT.js.
+node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
+  tee -a "$LOG"
 
 # cargo test: "test result: ok. 12 passed; 0 failed; 1 ignored; ..."
 # node --test (spec reporter): "ℹ pass 12", "ℹ fail 0", "ℹ skipped 0"
@@ -59,7 +64,7 @@ for (const m of text.matchAll(/^\S* ?(pass|fail|skipped) (\d+)$/gm)) {
   else if (m[1] === 'fail') failed += +m[2];
   else skipped += +m[2];
 }
-console.log('All checks passed: fmt, clippy, native tests, wasm32 build, mqtt-packet interop, fuzz crate, browser tests, test brokers and peers.');
+console.log('All checks passed: fmt, clippy, native tests, wasm32 build, mqtt-packet interop, fuzz crate, browser tests, library build, demo end to end.');
 console.log(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed === 0 ? 0 : 1;
 JS

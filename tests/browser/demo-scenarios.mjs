@@ -1,7 +1,7 @@
 // The demo console end to end, as a person would use it: connect through the form, subscribe,
 // receive from peers nobody here wrote (mosquitto_pub, Eclipse Paho, MQTT.js), publish back to
 // them, through real mosquitto and aedes brokers. Shared by demo.e2e.test.mjs (the real library
-// in dist/) and demo.standin.test.mjs (a test double of the same API).
+// in dist/).
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
