@@ -5,10 +5,14 @@
 import init, { Connection, version } from './scratch_mqtt.js';
 
 let ready = null;
+let loaded = false;
 
 /** Loads the wasm once. `source` may be a URL, a Response, bytes or a WebAssembly.Module. */
 export function load(source) {
-  ready ??= init(source === undefined ? undefined : { module_or_path: source });
+  ready ??= init(source === undefined ? undefined : { module_or_path: source }).then((exports) => {
+    loaded = true;
+    return exports;
+  });
   return ready;
 }
 
@@ -21,6 +25,7 @@ export class MqttClient {
 
   /** Prefer `connect()` / `connectAsync()`; the constructor does not start connecting. */
   constructor(url, options = {}) {
+    if (!loaded) throw mqttError('ERR_NOT_LOADED', 'the library is not loaded yet: await load() first');
     this.#connection = new Connection(String(url ?? ''), options ?? {}, (name, a, b, c) =>
       this.#emit(name, a, b, c),
     );
@@ -110,11 +115,15 @@ export class MqttClient {
   }
 }
 
-function closedError() {
-  const error = new Error('the client has ended');
+function mqttError(code, message) {
+  const error = new Error(message);
   error.name = 'MqttError';
-  error.code = 'ERR_CLOSED';
+  error.code = code;
   return error;
+}
+
+function closedError() {
+  return mqttError('ERR_CLOSED', 'the client has ended');
 }
 
 /** Creates a client and starts connecting; listen for `connect`, `error`, `message` … */
@@ -123,10 +132,11 @@ export function connect(url, options) {
 }
 
 /**
- * Resolves with a connected client, or rejects with the reason the first attempt failed
- * (the client is ended then, so nothing keeps running in the background).
+ * Loads the library if needed, then resolves with a connected client, or rejects with the reason
+ * the first attempt failed (the client is ended then, so nothing keeps running in the background).
  */
-export function connectAsync(url, options) {
+export async function connectAsync(url, options) {
+  await load();
   let client;
   try {
     client = new MqttClient(url, options);

@@ -31,6 +31,8 @@ const OPEN_WS: Option<&str> = option_env!("SCRATCH_MQTT_TEST_WS");
 const AUTH_WS: Option<&str> = option_env!("SCRATCH_MQTT_TEST_AUTH_WS");
 /// `POST {CONTROL}/restart` restarts mosquitto on the same ports.
 const CONTROL: Option<&str> = option_env!("SCRATCH_MQTT_TEST_CONTROL");
+/// A TCP proxy to the anonymous listener; `POST {CONTROL}/cut` kills its links like a dead network.
+const PROXY_WS: Option<&str> = option_env!("SCRATCH_MQTT_TEST_PROXY_WS");
 /// A fake broker that answers CONNECT, then sends two PUBLISH split across three frames.
 const SPLIT_WS: Option<&str> = option_env!("SCRATCH_MQTT_TEST_SPLIT_WS");
 
@@ -290,6 +292,45 @@ async fn reconnects_and_resubscribes_after_the_broker_restarts() {
     probe.wait_for("message", 1, 5_000).await;
     assert_eq!(probe.messages()[0].1, b"after restart");
     sender.end().await;
+    probe.end().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_will_is_delivered_when_the_link_dies() {
+    let topic = unique("will");
+    let watcher = Probe::new(env(OPEN_WS), "{}").unwrap();
+    watcher.wait_for("connect", 1, 5_000).await;
+    watcher.subscribe(&topic, 1).await;
+
+    let options =
+        format!(r#"{{"will":{{"topic":"{topic}","payload":"离线 offline","qos":1}},"reconnect":false}}"#);
+    let dying = Probe::new(env(PROXY_WS), &options).unwrap();
+    dying.wait_for("connect", 1, 5_000).await;
+    control("/cut").await;
+
+    dying.wait_for("close", 1, 5_000).await;
+    watcher.wait_for("message", 1, 5_000).await;
+    assert_eq!(
+        watcher.messages(),
+        vec![(topic, "离线 offline".as_bytes().to_vec(), 1, false)]
+    );
+    watcher.end().await;
+    dying.end().await;
+}
+
+#[wasm_bindgen_test]
+async fn keepalive_from_the_worker_timer_holds_an_idle_connection() {
+    // mosquitto drops a client that sends nothing for 1.5 × its keepalive; it checks every few
+    // seconds (a silent client with keepalive 1 s was dropped after about 5 s), so wait 8 s.
+    let probe = Probe::new(env(OPEN_WS), r#"{"keepalive":1}"#).unwrap();
+    probe.wait_for("connect", 1, 5_000).await;
+    assert!(
+        probe.connection.timer_in_worker(),
+        "the timer must not be throttled in hidden tabs"
+    );
+    sleep(8_000).await;
+    assert_eq!(probe.count("close"), 0, "events: {:?}", probe.names());
+    assert!(probe.connection.connected());
     probe.end().await;
 }
 

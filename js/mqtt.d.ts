@@ -1,0 +1,159 @@
+// Types of the Scratch MQTT page API (js/mqtt.js). Shaped like MQTT.js where the two agree.
+
+export type QoS = 0 | 1 | 2;
+
+/** What a payload may be given as: text is sent as UTF-8. */
+export type PayloadInput = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** A received payload: the bytes, with `text()`/`toString()` decoding UTF-8. */
+export interface Payload extends Uint8Array {
+  text(): string;
+  toString(): string;
+}
+
+/** MQTT 5 message properties, named as MQTT.js names them. */
+export interface PublishProperties {
+  payloadFormatIndicator?: boolean;
+  messageExpiryInterval?: number;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Uint8Array | string;
+  /** A repeated name carries a list of values. */
+  userProperties?: Record<string, string | string[]>;
+}
+
+export interface ReceivedProperties extends PublishProperties {
+  topicAlias?: number;
+  subscriptionIdentifier?: number[];
+  reasonString?: string;
+}
+
+export interface Will {
+  topic: string;
+  payload?: string | Uint8Array;
+  qos?: QoS;
+  retain?: boolean;
+  properties?: PublishProperties & { willDelayInterval?: number };
+}
+
+export interface ConnectOptions {
+  /** Generated (`scratch-mqtt-…`) when empty; MQTT 5 lets the server assign one. */
+  clientId?: string;
+  /** Also taken from the URL's userinfo: `wss://guest:test@host:8084/mqtt`. */
+  username?: string;
+  password?: string | Uint8Array;
+  /** Seconds between keepalive pings (default 60, 0 turns them off). */
+  keepalive?: number;
+  /** Clean session / clean start (default true). */
+  clean?: boolean;
+  /** 3 = MQTT 3.1, 4 = 3.1.1 (default), 5 = 5.0. */
+  protocolVersion?: 3 | 4 | 5;
+  will?: Will;
+  /** Reconnect with exponential backoff and jitter (default on; delays in milliseconds). */
+  reconnect?: boolean | { initialDelay?: number; maxDelay?: number };
+  /** MQTT.js's name for the first reconnect delay; 0 turns reconnecting off. */
+  reconnectPeriod?: number;
+  /** Milliseconds to wait for CONNACK (default 30000). */
+  connectTimeout?: number;
+  /** Publishes and subscribes made while offline wait here, in order (default 256). */
+  offlineQueueSize?: number;
+  sessionExpiryInterval?: number;
+  receiveMaximum?: number;
+  maximumPacketSize?: number;
+  topicAliasMaximum?: number;
+  /** MQTT 5 CONNECT properties, MQTT.js style (the same keys as above are also accepted here). */
+  properties?: {
+    sessionExpiryInterval?: number;
+    receiveMaximum?: number;
+    maximumPacketSize?: number;
+    topicAliasMaximum?: number;
+    requestResponseInformation?: boolean;
+    requestProblemInformation?: boolean;
+    userProperties?: Record<string, string>;
+  };
+}
+
+export interface SubscribeOptions {
+  qos?: QoS;
+  /** MQTT 5: no local. */
+  nl?: boolean;
+  /** MQTT 5: retain as published. */
+  rap?: boolean;
+  /** MQTT 5: retain handling (0 send, 1 send if new, 2 never). */
+  rh?: 0 | 1 | 2;
+}
+
+export interface PublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+  properties?: PublishProperties;
+}
+
+export interface Granted {
+  topic: string;
+  /** 128 (0x80) when refused. */
+  qos: number;
+  reasonCode?: number;
+}
+
+export interface MessagePacket {
+  topic: string;
+  payload: Payload;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  properties?: ReceivedProperties;
+}
+
+export interface ConnectDetails {
+  sessionPresent: boolean;
+  clientId: string;
+  properties?: ReceivedProperties;
+}
+
+/**
+ * Every failure: an `Error` named `MqttError` with a stable `code`, e.g. `ERR_BAD_URL`,
+ * `ERR_MIXED_CONTENT`, `ERR_BAD_OPTIONS`, `ERR_NOT_AUTHORIZED`, `ERR_BAD_USER_NAME_OR_PASSWORD`
+ * (each CONNACK refusal by its reason-code name), `ERR_UNREACHABLE`, `ERR_TOPIC_INVALID`,
+ * `ERR_BAD_QOS`, `ERR_BAD_PAYLOAD`, `ERR_PACKET_TOO_LARGE`, `ERR_QUEUE_FULL`, `ERR_TIMEOUT`,
+ * `ERR_CLOSED`.
+ */
+export interface MqttError extends Error {
+  name: 'MqttError';
+  code: string;
+  /** For a refused subscribe: the whole answer, refused entries at qos 128. */
+  granted?: Granted[];
+}
+
+export interface MqttClientEvents {
+  connect: (details: ConnectDetails) => void;
+  reconnect: (details: { attempt: number; delay: number }) => void;
+  close: () => void;
+  offline: () => void;
+  error: (error: MqttError) => void;
+  message: (topic: string, payload: Payload, packet: MessagePacket) => void;
+  end: () => void;
+}
+
+export class MqttClient {
+  constructor(url: string, options?: ConnectOptions);
+  readonly connected: boolean;
+  readonly clientId: string;
+  start(): this;
+  on<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
+  once<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
+  off<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
+  subscribe(filters: string | string[], options?: SubscribeOptions): Promise<Granted[]>;
+  unsubscribe(filters: string | string[]): Promise<void>;
+  publish(topic: string, payload: PayloadInput, options?: PublishOptions): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Loads the wasm once (the single-file builds do this themselves). */
+export function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
+/** Creates a client and starts connecting; listen for `connect`, `error`, `message`… */
+export function connect(url: string, options?: ConnectOptions): MqttClient;
+/** Resolves with a connected client, or rejects with the first attempt's error (and ends the client). */
+export function connectAsync(url: string, options?: ConnectOptions): Promise<MqttClient>;
+/** The library's version. */
+export function version(): string;
