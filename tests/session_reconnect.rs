@@ -561,3 +561,68 @@ fn an_unfinished_subscribe_is_sent_again_after_reconnect() {
         );
     }
 }
+
+/// Ends the session with flows in flight, in each way that abandons them.
+fn abandon(pair: &mut Pair, how: &str) {
+    match how {
+        "disconnect" => {
+            pair.client.disconnect(pair.now);
+            pair.drive();
+        }
+        "final loss" => {
+            // A v5 server DISCONNECT that retrying cannot fix ends the session.
+            pair.broker
+                .send(&server_disconnect(ReasonCode::NOT_AUTHORIZED, None));
+            pair.drive();
+        }
+        other => panic!("unknown way {other}"),
+    }
+    assert_eq!(pair.client.state(), SessionState::Idle, "{how}");
+}
+
+#[test]
+fn abandoned_flows_force_a_clean_start_so_their_packet_ids_are_never_reused_in_a_kept_session() {
+    for how in ["disconnect", "final loss"] {
+        for abandoned_in_flight in [true, false] {
+            let mut pair = Pair::connected(Options {
+                clean_start: false,
+                session_expiry_secs: Some(3_600),
+                ..options(ProtocolVersion::V5)
+            });
+            pair.subscribe("s", QoS::AtLeastOnce);
+            pair.broker.auto_ack_publish = false;
+            let abandoned = abandoned_in_flight
+                .then(|| pair.publish(OutgoingMessage::new("a", b"1".to_vec(), QoS::ExactlyOnce)));
+            abandon(&mut pair, how);
+            if let Some(op) = abandoned {
+                assert!(pair.completion(op).is_err(), "{how}");
+            }
+            pair.broker.received.clear();
+            pair.broker.auto_ack_publish = true;
+            pair.connect();
+            assert!(pair.is_connected(), "{how}");
+            let b = pair.publish(OutgoingMessage::new("b", b"2".to_vec(), QoS::ExactlyOnce));
+            let log = received(&pair);
+            if abandoned_in_flight {
+                // The broker may still hold id 1 of the abandoned flow (a method-B broker would
+                // take a new id-1 PUBLISH for a duplicate): start clean, subscribe again.
+                assert_eq!(
+                    log,
+                    vec!["CONNECT clean=true", "SUBSCRIBE s 1", "PUBLISH b 2", "PUBREL 2"],
+                    "{how}"
+                );
+            } else {
+                // Nothing was abandoned on the wire: the session is resumed.
+                assert_eq!(
+                    log,
+                    vec!["CONNECT clean=false", "PUBLISH b 1", "PUBREL 1"],
+                    "{how}"
+                );
+            }
+            assert!(
+                matches!(pair.completion(b), Ok(Completion::Published { .. })),
+                "{how}"
+            );
+        }
+    }
+}

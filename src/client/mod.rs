@@ -69,6 +69,13 @@
 //!   closes the connection and retries with clean start (MQTT-3.2.2-4). MQTT 3.1 CONNACK has
 //!   no Session Present flag: without clean session, and with state from an earlier
 //!   connection, the session is assumed kept (what 3.1 brokers do).
+//! - **Abandoned flows.** When the session gives up with flows on the wire (`disconnect`, a
+//!   final refusal or loss, reconnect off), their operations fail and their packet ids are
+//!   freed; because the broker may still hold those ids (a QoS 2 PUBLISH stored, a PUBREL
+//!   awaited), the next `connect` asks for a clean start whatever `clean_start` says, and
+//!   re-makes the granted subscriptions. Without abandoned flows the session is resumed as
+//!   configured. (A new flow reusing an id in a resumed session would be taken for a
+//!   duplicate by the broker and never forwarded, while reported as published.)
 //! - **Offline queue.** Publishes, subscribes and unsubscribes made while not connected wait
 //!   in a bounded queue and are sent in order after CONNACK; beyond its capacity they fail at
 //!   once with `ClientError::OfflineQueueFull` and `Event::OfflineQueueOverflow` counts them.

@@ -171,7 +171,9 @@ impl Client {
     /// Call when the user wants to stop. Connected: sends DISCONNECT, then asks for the close
     /// (`Event::CloseTransport` after the bytes). Every operation still waiting — in flight,
     /// pending or offline — completes with `ClientError::Closed`; then `Event::Closed`. No
-    /// reconnect follows. QoS 2 receive state is kept for a later `connect` to a kept session.
+    /// reconnect follows. QoS 2 receive state is kept for a later `connect` to a kept session,
+    /// unless flows were abandoned on the wire: then the next `connect` starts clean (see
+    /// "Abandoned flows" in the module documentation).
     pub fn disconnect(&mut self, now: u64) {
         match self.state {
             State::Idle => return,

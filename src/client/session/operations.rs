@@ -167,7 +167,14 @@ impl Client {
         }
     }
 
+    /// Fails every waiting operation. Flows already on the wire are abandoned: the broker may
+    /// still hold their packet ids (a QoS 2 PUBLISH it stored, a PUBREL it waits for), so the
+    /// next CONNECT asks for a clean start rather than resume a session in which a new flow
+    /// could reuse one of those ids and be taken for a duplicate.
     pub(super) fn fail_all(&mut self, error: &ClientError) {
+        if self.outgoing.in_flight_len() > 0 {
+            self.force_clean_start = true;
+        }
         for op in self.outgoing.drain_all() {
             self.complete(op.id, Err(error.clone()));
         }
