@@ -626,3 +626,51 @@ fn abandoned_flows_force_a_clean_start_so_their_packet_ids_are_never_reused_in_a
         }
     }
 }
+
+#[test]
+fn a_lost_session_resubscribes_in_the_order_the_subscriptions_were_made() {
+    let mut pair = Pair::connected(options(ProtocolVersion::V5));
+    for (filter, identifier) in [("a", 1), ("b", 2), ("c", 3)] {
+        let properties = Properties {
+            subscription_identifiers: vec![identifier],
+            ..Properties::default()
+        };
+        pair.client
+            .subscribe(pair.now, vec![subscription(filter, QoS::AtMostOnce)], properties)
+            .unwrap();
+        pair.drive();
+    }
+    pair.drop_connection();
+    pair.broker.forget_session();
+    pair.broker.received.clear();
+    pair.advance(60_000);
+    assert_eq!(
+        received(&pair),
+        vec![
+            "CONNECT clean=true",
+            "SUBSCRIBE a 4",
+            "SUBSCRIBE b 5",
+            "SUBSCRIBE c 6"
+        ]
+    );
+}
+
+#[test]
+fn an_unanswered_resubscription_is_made_once_after_the_next_session_loss() {
+    let mut pair = Pair::connected(options(ProtocolVersion::V3_1_1));
+    pair.subscribe("a", QoS::AtLeastOnce);
+    pair.broker.auto_suback = false;
+    for _ in 0..2 {
+        pair.drop_connection();
+        pair.broker.forget_session();
+        pair.advance(60_000);
+    }
+    pair.broker.received.clear();
+    pair.broker.auto_suback = true;
+    pair.drop_connection();
+    pair.broker.forget_session();
+    pair.advance(60_000);
+    assert_eq!(received(&pair), vec!["CONNECT clean=true", "SUBSCRIBE a 4"]);
+    assert_eq!(pair.client.active_subscriptions().collect::<Vec<_>>(), vec!["a"]);
+    assert_eq!(pair.client.in_flight_len(), 0);
+}

@@ -599,3 +599,134 @@ fn message_properties_travel_both_ways() {
     assert!(last.retain);
     assert_eq!(last.properties.message_expiry_interval, Some(30));
 }
+
+fn subscribes(pair: &Pair) -> Vec<Vec<String>> {
+    pair.broker
+        .received
+        .iter()
+        .filter_map(|(_, packet)| match packet {
+            Packet::Subscribe(subscribe) => Some(
+                subscribe
+                    .subscriptions
+                    .iter()
+                    .map(|s| s.filter.to_string())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn resubscriptions_fit_the_new_connections_limits_or_are_reported() {
+    let long = |i: usize| format!("topic/number/{i:02}/xxxxxxxxxxxx");
+    let ten: Vec<String> = (0..10).map(long).collect();
+    struct Case {
+        name: &'static str,
+        filters: Vec<String>,
+        identifier: Option<u32>,
+        limits: Properties<'static>,
+        /// Filters per SUBSCRIBE, in the order sent.
+        packets: Vec<Vec<String>>,
+        failed: Vec<(String, ReasonCode)>,
+    }
+    let too_long = format!("{}/{}", "y".repeat(60), "z".repeat(60));
+    let cases = vec![
+        Case {
+            name: "maximum packet size 100 splits ten filters",
+            filters: ten.clone(),
+            identifier: None,
+            limits: Properties {
+                maximum_packet_size: Some(100),
+                ..Properties::default()
+            },
+            packets: ten.chunks(3).map(<[String]>::to_vec).collect(),
+            failed: vec![],
+        },
+        Case {
+            name: "a filter too large even alone",
+            filters: vec!["a".into(), too_long.clone(), "b".into()],
+            identifier: None,
+            limits: Properties {
+                maximum_packet_size: Some(100),
+                ..Properties::default()
+            },
+            packets: vec![vec!["a".into(), "b".into()]],
+            failed: vec![(too_long.clone(), ReasonCode::PACKET_TOO_LARGE)],
+        },
+        Case {
+            name: "wildcards unavailable",
+            filters: vec!["a/+".into(), "b".into(), "c/#".into()],
+            identifier: None,
+            limits: Properties {
+                wildcard_subscription_available: Some(false),
+                ..Properties::default()
+            },
+            packets: vec![vec!["b".into()]],
+            failed: vec![
+                ("a/+".into(), ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED),
+                ("c/#".into(), ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED),
+            ],
+        },
+        Case {
+            name: "shared subscriptions unavailable",
+            filters: vec!["$share/g/x".into(), "y".into()],
+            identifier: None,
+            limits: Properties {
+                shared_subscription_available: Some(false),
+                ..Properties::default()
+            },
+            packets: vec![vec!["y".into()]],
+            failed: vec![(
+                "$share/g/x".into(),
+                ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED,
+            )],
+        },
+        Case {
+            name: "subscription identifiers unavailable",
+            filters: vec!["x".into()],
+            identifier: Some(7),
+            limits: Properties {
+                subscription_identifier_available: Some(false),
+                ..Properties::default()
+            },
+            packets: vec![],
+            failed: vec![("x".into(), ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED)],
+        },
+    ];
+    for case in cases {
+        let mut pair = Pair::connected(options(V5));
+        for filter in &case.filters {
+            let properties = Properties {
+                subscription_identifiers: case.identifier.into_iter().collect(),
+                ..Properties::default()
+            };
+            pair.client
+                .subscribe(pair.now, vec![subscription(filter, QoS::AtMostOnce)], properties)
+                .unwrap();
+            pair.drive();
+        }
+        pair.broker.default_connack = ConnAckPlan::with_properties(case.limits);
+        pair.drop_connection();
+        pair.broker.forget_session();
+        pair.broker.received.clear();
+        pair.events.clear();
+        pair.advance(60_000);
+        assert!(pair.is_connected(), "{}", case.name);
+        assert_eq!(subscribes(&pair), case.packets, "{}", case.name);
+        let failed: Vec<(String, ReasonCode)> = pair
+            .events
+            .iter()
+            .filter_map(|(_, event)| match event {
+                Event::ResubscribeFailed { filter, reason } => Some((filter.clone(), *reason)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(failed, case.failed, "{}", case.name);
+        let active: Vec<&str> = pair.client.active_subscriptions().collect();
+        let expected: Vec<&str> = case.packets.iter().flatten().map(String::as_str).collect();
+        assert_eq!(active, expected, "{}", case.name);
+        // Still connected: nothing over the limit went out.
+        assert!(pair.is_connected(), "{}", case.name);
+    }
+}

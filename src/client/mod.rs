@@ -62,7 +62,11 @@
 //! - **Kept session.** On reconnect with Session Present = 1, unacknowledged PUBLISH (DUP=1)
 //!   and PUBREL are re-sent with their original ids in their original order before anything
 //!   new. With Session Present = 0 (clean start, or the broker lost the session): granted
-//!   subscriptions are made again first; unacknowledged QoS 1/2 publishes are sent again as new
+//!   subscriptions are made again first, in the order they were first made, split over as
+//!   many SUBSCRIBE packets as the server's Maximum Packet Size needs; a filter the new
+//!   connection forbids (wildcard, shared, subscription identifier unavailable, or too large
+//!   even alone) gets `Event::ResubscribeFailed` with the matching reason code and is no longer
+//!   active — as does one the broker refuses in its SUBACK; unacknowledged QoS 1/2 publishes are sent again as new
 //!   (a QoS 2 message whose PUBREC came is complete: the broker had taken it); QoS 2 receive
 //!   state is dropped. Clean start therefore drops the broker-side state but never what the
 //!   user still waits for. v5: Session Present = 1 when this client holds no session state

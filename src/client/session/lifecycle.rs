@@ -106,7 +106,18 @@ impl Client {
         // Taken before the re-subscriptions join the in-flight flows.
         let unfinished = self.outgoing.in_flight_ids();
         if !session_present {
-            for request in self.subscriptions.resubscribe_requests() {
+            // Re-subscriptions still unanswered from the last connection are made again below
+            // from the active list, checked against this connection's limits.
+            for &packet_id in &unfinished {
+                let own_subscribe = self.outgoing.get(packet_id).is_some_and(|flight| {
+                    flight.op.id.is_none() && matches!(flight.op.request, Request::Subscribe(_))
+                });
+                if own_subscribe {
+                    self.outgoing.finish(packet_id);
+                }
+            }
+            // Pushed to the front one by one: last first, so they go out in first-made order.
+            for request in self.resubscribe_requests().into_iter().rev() {
                 let op = Op {
                     id: None,
                     request: Request::Subscribe(request),
@@ -162,7 +173,7 @@ impl Client {
             if let Err(error) = result {
                 // The new connection's limits forbid it (e.g. a smaller Maximum Packet Size).
                 if let Some(flight) = self.outgoing.finish(packet_id) {
-                    self.complete(flight.op.id, Err(error));
+                    self.fail_op(flight.op.id, &flight.op.request, error);
                 }
             }
         }

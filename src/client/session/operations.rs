@@ -5,7 +5,7 @@ use crate::topic;
 
 use crate::client::error::ClientError;
 use crate::client::events::{Completion, Event, OpId};
-use crate::client::outgoing::{Awaiting, Op, Request};
+use crate::client::outgoing::{Awaiting, Op, Request, SubscribeRequest};
 
 use super::wire::{published, subscribe_packet, unsubscribe_packet, with_publish_packet};
 use super::{Client, State};
@@ -99,7 +99,7 @@ impl Client {
             }
             Err(error) => {
                 self.outgoing.release_unused(packet_id);
-                self.complete(id, Err(error));
+                self.fail_op(id, &request, error);
             }
         }
     }
@@ -160,6 +160,62 @@ impl Client {
         Ok(())
     }
 
+    /// Reports an operation that cannot be sent: `Completed` with the error for the user's
+    /// operations; for the session's own re-subscription, `ResubscribeFailed` per filter, which
+    /// is no longer active.
+    pub(super) fn fail_op(&mut self, id: Option<OpId>, request: &Request, error: ClientError) {
+        match (id, request) {
+            (None, Request::Subscribe(subscribe)) => {
+                let reason = refusal_reason(&error);
+                for subscription in &subscribe.subscriptions {
+                    self.subscriptions.remove(&subscription.filter);
+                    self.events.push_back(Event::ResubscribeFailed {
+                        filter: subscription.filter.to_string(),
+                        reason,
+                    });
+                }
+            }
+            _ => self.complete(id, Err(error)),
+        }
+    }
+
+    /// The SUBSCRIBE requests that make every active subscription again on this connection:
+    /// a filter the connection's limits forbid (wildcard, shared, subscription identifier, or
+    /// too large even alone) is reported with `ResubscribeFailed` and dropped; the rest keep
+    /// their order and are split so that no packet exceeds the server's Maximum Packet Size.
+    pub(super) fn resubscribe_requests(&mut self) -> Vec<SubscribeRequest> {
+        let mut requests = Vec::new();
+        for group in self.subscriptions.resubscribe_requests() {
+            let mut current: Option<SubscribeRequest> = None;
+            for subscription in group.subscriptions {
+                let mut single = Request::Subscribe(SubscribeRequest {
+                    subscriptions: vec![subscription],
+                    properties: group.properties.clone(),
+                });
+                if let Err(error) = self.check_now(&mut single) {
+                    self.fail_op(None, &single, error);
+                    continue;
+                }
+                let Request::Subscribe(mut single) = single else {
+                    continue;
+                };
+                match current.as_mut() {
+                    Some(request) => {
+                        request.subscriptions.append(&mut single.subscriptions);
+                        let mut grown = Request::Subscribe(request.clone());
+                        if self.check_now(&mut grown).is_err() {
+                            single.subscriptions.extend(request.subscriptions.pop());
+                            requests.extend(current.replace(single));
+                        }
+                    }
+                    None => current = Some(single),
+                }
+            }
+            requests.extend(current);
+        }
+        requests
+    }
+
     /// Reports an operation's outcome (the session's own operations have no one to tell).
     pub(super) fn complete(&mut self, id: Option<OpId>, result: Result<Completion, ClientError>) {
         if let Some(op) = id {
@@ -178,5 +234,16 @@ impl Client {
         for op in self.outgoing.drain_all() {
             self.complete(op.id, Err(error.clone()));
         }
+    }
+}
+
+/// The reason code a `ResubscribeFailed` names for a re-subscription the session could not send.
+fn refusal_reason(error: &ClientError) -> ReasonCode {
+    match error {
+        ClientError::PacketTooLarge { .. } => ReasonCode::PACKET_TOO_LARGE,
+        ClientError::WildcardSubscriptionNotSupported => ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED,
+        ClientError::SharedSubscriptionNotSupported => ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED,
+        ClientError::SubscriptionIdentifierNotSupported => ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
+        _ => ReasonCode::IMPLEMENTATION_SPECIFIC_ERROR,
     }
 }
