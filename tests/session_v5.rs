@@ -730,3 +730,99 @@ fn resubscriptions_fit_the_new_connections_limits_or_are_reported() {
         assert!(pair.is_connected(), "{}", case.name);
     }
 }
+
+fn published_topics(pair: &Pair) -> Vec<String> {
+    pair.broker
+        .received
+        .iter()
+        .filter_map(|(_, packet)| match packet {
+            Packet::Publish(p) => Some(format!(
+                "{} q{} {}{}",
+                p.topic,
+                p.qos as u8,
+                p.packet_id,
+                if p.dup { " dup" } else { "" }
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn resends_after_a_reconnect_obey_the_new_maximum_qos_and_receive_maximum() {
+    for session_kept in [true, false] {
+        let mut pair = Pair::connected(Options {
+            clean_start: false,
+            session_expiry_secs: Some(3_600),
+            ..options(V5)
+        });
+        pair.broker.auto_ack_publish = false;
+        let ops: Vec<_> = [
+            QoS::ExactlyOnce,
+            QoS::AtLeastOnce,
+            QoS::AtLeastOnce,
+            QoS::AtLeastOnce,
+            QoS::ExactlyOnce,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, qos)| pair.publish(OutgoingMessage::new(format!("t{i}"), b"x".to_vec(), qos)))
+        .collect();
+        pair.broker.default_connack = ConnAckPlan::with_properties(Properties {
+            maximum_qos: Some(QoS::AtLeastOnce),
+            receive_maximum: Some(2),
+            ..Properties::default()
+        });
+        pair.drop_connection();
+        if !session_kept {
+            pair.broker.forget_session();
+        }
+        pair.broker.received.clear();
+        pair.events.clear();
+        pair.advance(60_000);
+        assert!(pair.is_connected());
+        let dup = if session_kept { " dup" } else { "" };
+        // The QoS 2 flows no longer fit: they fail instead of making the broker disconnect us
+        // (and again after every reconnect).
+        for op in [ops[0], ops[4]] {
+            assert_eq!(
+                pair.completion(op),
+                Err(ClientError::QosNotSupported {
+                    requested: QoS::ExactlyOnce,
+                    maximum: QoS::AtLeastOnce
+                }),
+                "kept={session_kept}"
+            );
+        }
+        // At most Receive Maximum PUBLISH unacknowledged: the third waits for quota.
+        assert_eq!(
+            published_topics(&pair),
+            vec![format!("t1 q1 2{dup}"), format!("t2 q1 3{dup}")],
+            "kept={session_kept}"
+        );
+        let late = pair.publish(OutgoingMessage::new("late", b"x".to_vec(), QoS::AtLeastOnce));
+        pair.broker.send(&Packet::PubAck(plain_ack(2)));
+        pair.drive();
+        assert_eq!(
+            published_topics(&pair)[2..],
+            [format!("t3 q1 4{dup}")],
+            "kept={session_kept}: the re-send goes before anything new"
+        );
+        pair.broker.send(&Packet::PubAck(plain_ack(3)));
+        pair.drive();
+        assert_eq!(
+            published_topics(&pair)[3..],
+            ["late q1 6".to_owned()],
+            "kept={session_kept}"
+        );
+        for id in [4, 6] {
+            pair.broker.send(&Packet::PubAck(plain_ack(id)));
+        }
+        pair.drive();
+        for op in [ops[1], ops[2], ops[3], late] {
+            assert!(matches!(pair.completion(op), Ok(Completion::Published { .. })));
+        }
+        assert!(pair.is_connected());
+        assert_eq!(pair.client.in_flight_len(), 0);
+    }
+}

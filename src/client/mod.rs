@@ -61,7 +61,13 @@
 //!   `disconnect`.
 //! - **Kept session.** On reconnect with Session Present = 1, unacknowledged PUBLISH (DUP=1)
 //!   and PUBREL are re-sent with their original ids in their original order before anything
-//!   new. With Session Present = 0 (clean start, or the broker lost the session): granted
+//!   new. Every re-send obeys the *new* connection's limits: a flow they forbid (Maximum QoS
+//!   lowered, Retain unavailable, a smaller Maximum Packet Size, …) fails with the typed error
+//!   instead of making the broker disconnect us again and again; and a re-sent PUBLISH uses
+//!   the new send quota like a new one — the quota starts afresh at Receive Maximum with each
+//!   connection and counts every QoS>0 PUBLISH sent on it (MQTT-4.9.0), so at most that many
+//!   go out and the rest wait in order (anything new behind them) until PUBACK/PUBCOMP free
+//!   quota. (Flows past PUBREC keep counting until PUBCOMP: stricter than needed, never over.) With Session Present = 0 (clean start, or the broker lost the session): granted
 //!   subscriptions are made again first, in the order they were first made, split over as
 //!   many SUBSCRIBE packets as the server's Maximum Packet Size needs; a filter the new
 //!   connection forbids (wildcard, shared, subscription identifier unavailable, or too large

@@ -92,6 +92,12 @@ pub(crate) struct Outgoing {
     next_order: u64,
     /// QoS>0 PUBLISH flows in flight: what the server's Receive Maximum limits.
     publishes_in_flight: usize,
+    /// In-flight flows waiting to be sent again on this connection (after a reconnect), in
+    /// re-send order, with the DUP flag for a PUBLISH. A PUBLISH among them uses no send quota
+    /// until it is sent, and waits for quota with everything behind it.
+    resend: VecDeque<(u16, bool)>,
+    /// How many of `resend` are QoS>0 PUBLISH flows (counted in `publishes_in_flight`).
+    resend_publishes: usize,
     pending: VecDeque<Op>,
     offline: VecDeque<Op>,
     offline_capacity: usize,
@@ -106,6 +112,8 @@ impl Outgoing {
             order_of: BTreeMap::new(),
             next_order: 0,
             publishes_in_flight: 0,
+            resend: VecDeque::new(),
+            resend_publishes: 0,
             pending: VecDeque::new(),
             offline: VecDeque::new(),
             offline_capacity,
@@ -160,7 +168,8 @@ impl Outgoing {
         if self.ids.is_exhausted() {
             return None;
         }
-        let quota_left = self.publishes_in_flight < usize::from(receive_maximum);
+        // Flows waiting to be re-sent go first.
+        let quota_left = self.resend.is_empty() && self.publishes_in_flight < usize::from(receive_maximum);
         // The first PUBLISH that has to wait blocks every PUBLISH behind it (order), but not
         // SUBSCRIBE/UNSUBSCRIBE.
         let index = self
@@ -194,6 +203,54 @@ impl Outgoing {
     }
 
     // ---- in flight ----
+
+    /// After a reconnect: nothing is waiting to be re-sent yet.
+    pub(crate) fn clear_resend(&mut self) {
+        self.resend.clear();
+        self.resend_publishes = 0;
+    }
+
+    /// Queues an in-flight flow to be sent again on this connection (`dup`: for a PUBLISH).
+    pub(crate) fn queue_resend(&mut self, packet_id: u16, dup: bool) {
+        let Some(flight) = self.get(packet_id) else {
+            return;
+        };
+        if flight.op.is_qos_publish() {
+            self.resend_publishes += 1;
+        }
+        self.resend.push_back((packet_id, dup));
+    }
+
+    /// The next in-flight flow to send again; a PUBLISH only if the send quota allows
+    /// (`receive_maximum` minus the QoS>0 flows sent on this connection and not finished).
+    pub(crate) fn take_resend(&mut self, receive_maximum: u16) -> Option<(u16, bool)> {
+        let &(packet_id, dup) = self.resend.front()?;
+        let (is_publish, needs_quota) = match self.get(packet_id) {
+            Some(flight) => (
+                flight.op.is_qos_publish(),
+                matches!(flight.stage, Awaiting::PubAck | Awaiting::PubRec),
+            ),
+            None => (false, false),
+        };
+        let sent = self.publishes_in_flight - self.resend_publishes;
+        if needs_quota && sent >= usize::from(receive_maximum) {
+            return None;
+        }
+        self.resend.pop_front();
+        if is_publish {
+            self.resend_publishes -= 1;
+        }
+        Some((packet_id, dup))
+    }
+
+    fn forget_resend(&mut self, packet_id: u16, is_publish: bool) {
+        if let Some(index) = self.resend.iter().position(|&(id, _)| id == packet_id) {
+            self.resend.remove(index);
+            if is_publish {
+                self.resend_publishes -= 1;
+            }
+        }
+    }
 
     /// Records a flow whose first packet was just sent with `packet_id` (from `take_sendable`).
     pub(crate) fn start(&mut self, op: Op, packet_id: u16, stage: Awaiting) {
@@ -229,6 +286,7 @@ impl Outgoing {
         let Some(mut flight) = self.in_flight.remove(&order) else {
             return;
         };
+        self.forget_resend(packet_id, flight.op.is_qos_publish());
         flight.stage = Awaiting::PubComp;
         let order = self.next_order();
         self.order_of.insert(packet_id, order);
@@ -240,6 +298,7 @@ impl Outgoing {
         let order = self.order_of.remove(&packet_id)?;
         let flight = self.in_flight.remove(&order)?;
         self.ids.free(packet_id);
+        self.forget_resend(packet_id, flight.op.is_qos_publish());
         if flight.op.is_qos_publish() {
             self.publishes_in_flight -= 1;
         }
@@ -267,6 +326,7 @@ impl Outgoing {
             .map(|flight| flight.op)
             .collect();
         self.order_of.clear();
+        self.clear_resend();
         self.ids = PacketIds::new();
         self.publishes_in_flight = 0;
         ops.extend(self.pending.drain(..));

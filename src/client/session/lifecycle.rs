@@ -1,16 +1,17 @@
 //! Connection lifecycle: attempts, CONNACK, resuming the session, losing the connection.
 
 use std::borrow::Cow;
+use std::mem;
 
 use crate::codec::{ConnAck, ConnectReturnCode, Disconnect, Packet, Properties, ProtocolVersion, ReasonCode};
 
 use crate::client::error::{ClientError, LostReason, ProtocolError};
 use crate::client::events::{Connected, Event};
 use crate::client::limits::ServerLimits;
-use crate::client::outgoing::{Awaiting, Op, Request};
+use crate::client::outgoing::{Awaiting, Op, Request, UnsubscribeRequest};
 use crate::client::topic_alias::{InboundAliases, OutboundAliases};
 
-use super::wire::{published, pubrel};
+use super::wire::published;
 use super::{Client, State};
 
 impl Client {
@@ -105,6 +106,7 @@ impl Client {
     pub(super) fn resume(&mut self, now: u64, session_present: bool) {
         // Taken before the re-subscriptions join the in-flight flows.
         let unfinished = self.outgoing.in_flight_ids();
+        self.outgoing.clear_resend();
         if !session_present {
             // Re-subscriptions still unanswered from the last connection are made again below
             // from the active list, checked against this connection's limits.
@@ -146,10 +148,14 @@ impl Client {
         }
     }
 
-    /// Re-sends every in-flight flow in order. With the session kept: PUBLISH with DUP=1 and
-    /// PUBREL with their original ids, SUBSCRIBE/UNSUBSCRIBE as they were. With the session
-    /// lost: a QoS 2 flow past PUBREC is complete (the broker took the message); the rest are
-    /// sent again as new.
+    /// Re-sends every in-flight flow in order, checked against the new connection's limits
+    /// (a flow they forbid — a lower Maximum QoS, Retain unavailable, a smaller Maximum Packet
+    /// Size, wildcards unavailable — fails with the typed error). With the session kept:
+    /// PUBLISH with DUP=1, PUBREL and SUBSCRIBE/UNSUBSCRIBE with their original ids, in order,
+    /// a PUBLISH only when the new send quota allows (it waits with everything behind it, ahead
+    /// of anything new, until acks free quota). With the session lost:
+    /// a QoS 2 flow past PUBREC is complete (the broker took the message); the rest are sent
+    /// again as new.
     pub(super) fn resend_in_flight(&mut self, now: u64, packet_ids: &[u16], session_present: bool) {
         for &packet_id in packet_ids {
             let Some(stage) = self.outgoing.get(packet_id).map(|flight| flight.stage) else {
@@ -162,21 +168,37 @@ impl Client {
                     }
                     continue;
                 }
-                Awaiting::PubComp => {
-                    self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS));
-                    Ok(())
-                }
-                Awaiting::PubAck | Awaiting::PubRec | Awaiting::Ack => {
-                    self.write_in_flight(now, packet_id, session_present)
-                }
+                Awaiting::PubComp => Ok(()),
+                Awaiting::PubAck | Awaiting::PubRec | Awaiting::Ack => self.check_in_flight(packet_id),
             };
-            if let Err(error) = result {
-                // The new connection's limits forbid it (e.g. a smaller Maximum Packet Size).
-                if let Some(flight) = self.outgoing.finish(packet_id) {
-                    self.fail_op(flight.op.id, &flight.op.request, error);
+            match result {
+                Ok(()) => self.outgoing.queue_resend(packet_id, session_present),
+                Err(error) => {
+                    if let Some(flight) = self.outgoing.finish(packet_id) {
+                        self.fail_op(flight.op.id, &flight.op.request, error);
+                    }
                 }
             }
         }
+        // Sends what the send quota allows now; `pump` sends the rest as acks free it.
+        self.pump(now);
+    }
+
+    /// Checks an in-flight flow's request against the current connection's limits.
+    fn check_in_flight(&mut self, packet_id: u16) -> Result<(), ClientError> {
+        let placeholder = Request::Unsubscribe(UnsubscribeRequest {
+            filters: Vec::new(),
+            properties: Properties::default(),
+        });
+        let Some(flight) = self.outgoing.get_mut(packet_id) else {
+            return Ok(());
+        };
+        let mut request = mem::replace(&mut flight.op.request, placeholder);
+        let result = self.check_now(&mut request);
+        if let Some(flight) = self.outgoing.get_mut(packet_id) {
+            flight.op.request = request;
+        }
+        result
     }
 
     /// Ends the connection for `reason` (the transport is closed unless it already is), then

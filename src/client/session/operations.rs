@@ -7,7 +7,7 @@ use crate::client::error::ClientError;
 use crate::client::events::{Completion, Event, OpId};
 use crate::client::outgoing::{Awaiting, Op, Request, SubscribeRequest};
 
-use super::wire::{published, subscribe_packet, unsubscribe_packet, with_publish_packet};
+use super::wire::{published, pubrel, subscribe_packet, unsubscribe_packet, with_publish_packet};
 use super::{Client, State};
 
 impl Client {
@@ -75,6 +75,20 @@ impl Client {
             .link
             .as_ref()
             .map_or(u16::MAX, |link| link.limits.receive_maximum);
+        while let Some((packet_id, dup)) = self.outgoing.take_resend(receive_maximum) {
+            let result = if self.outgoing.get(packet_id).map(|flight| flight.stage) == Some(Awaiting::PubComp)
+            {
+                self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS));
+                Ok(())
+            } else {
+                self.write_in_flight(now, packet_id, dup)
+            };
+            if let Err(error) = result {
+                if let Some(flight) = self.outgoing.finish(packet_id) {
+                    self.fail_op(flight.op.id, &flight.op.request, error);
+                }
+            }
+        }
         while let Some((op, packet_id)) = self.outgoing.take_sendable(receive_maximum) {
             self.start_flow(now, op, packet_id);
         }
