@@ -252,21 +252,27 @@ fn packet_ids_run_out_and_the_next_operations_wait_in_order() {
     assert_eq!(pair.client.pending_len(), 2);
     assert_eq!(pair.broker.received.len(), 65_535, "nothing more sent");
     assert!(pair.completions().is_empty());
-    // QoS 0 needs no id and still flows.
-    pair.publish(OutgoingMessage::new("free", vec![], QoS::AtMostOnce));
-    assert_eq!(pair.broker.received.len(), 65_536);
+    // QoS 0 needs no id, but publishes keep their order: it waits behind the waiting one.
+    let free = pair.publish(OutgoingMessage::new("free", vec![], QoS::AtMostOnce));
+    assert_eq!(pair.client.pending_len(), 3);
+    assert_eq!(pair.broker.received.len(), 65_535);
 
-    // Free id 500: the first waiting operation (the publish) gets exactly that id.
+    // Free id 500: the first waiting operation (the publish) gets exactly that id, and the
+    // QoS 0 publish follows it.
     pair.broker.received.clear();
     pair.broker.send(&Packet::PubAck(plain_ack(500)));
     pair.drive();
     assert_eq!(pair.completion(ops[499]), published());
-    assert_eq!(received(&pair), vec!["PUBLISH next 500"]);
+    assert_eq!(received(&pair), vec!["PUBLISH next 500", "PUBLISH free 0"]);
+    assert_eq!(pair.completion(free), published());
     assert_eq!(pair.client.pending_len(), 1);
     // Free id 501: the subscribe goes.
     pair.broker.send(&Packet::PubAck(plain_ack(501)));
     pair.drive();
-    assert_eq!(received(&pair), vec!["PUBLISH next 500", "SUBSCRIBE 501"]);
+    assert_eq!(
+        received(&pair),
+        vec!["PUBLISH next 500", "PUBLISH free 0", "SUBSCRIBE 501"]
+    );
     assert_eq!(pair.client.pending_len(), 0);
     pair.broker.send(&Packet::PubAck(plain_ack(500)));
     pair.broker.send(&Packet::SubAck(SubAck {

@@ -146,23 +146,24 @@ fn receive_maximum_limits_unacknowledged_publishes_but_not_other_packets() {
         vec![("p/1".into(), 1, None), ("p/2".into(), 2, None)]
     );
     assert_eq!(pair.client.pending_len(), 2);
-    // Other packets still flow: QoS 0, SUBSCRIBE.
+    // Other packets still flow (SUBSCRIBE); a QoS 0 PUBLISH keeps its place among publishes.
     pair.publish(OutgoingMessage::new("q0", vec![], QoS::AtMostOnce));
     let sub = pair.subscribe("s", QoS::AtMostOnce);
     assert!(pair.completion(sub).is_ok());
-    assert_eq!(publishes(&pair).len(), 3);
+    assert_eq!(publishes(&pair).len(), 2);
     // PUBACK frees one slot: exactly one more goes.
     pair.broker.send(&Packet::PubAck(plain_ack(1)));
     pair.drive();
     assert_eq!(publishes(&pair).last().unwrap().0, "p/3");
-    assert_eq!(publishes(&pair).len(), 4);
+    assert_eq!(publishes(&pair).len(), 3);
     // A QoS 2 flow holds its slot until PUBCOMP, not PUBREC.
     pair.broker.send(&Packet::PubRec(plain_ack(2)));
     pair.drive();
-    assert_eq!(publishes(&pair).len(), 4);
+    assert_eq!(publishes(&pair).len(), 3);
     pair.broker.send(&Packet::PubComp(plain_ack(2)));
     pair.drive();
-    assert_eq!(publishes(&pair).last().unwrap().0, "p/4");
+    let topics: Vec<String> = publishes(&pair).into_iter().map(|p| p.0).collect();
+    assert_eq!(topics, vec!["p/1", "p/2", "p/3", "p/4", "q0"]);
     assert_eq!(pair.client.pending_len(), 0);
     assert!(pair.completion(ops[0]).is_ok());
     assert!(pair.completion(ops[1]).is_ok());
@@ -824,5 +825,48 @@ fn resends_after_a_reconnect_obey_the_new_maximum_qos_and_receive_maximum() {
         }
         assert!(pair.is_connected());
         assert_eq!(pair.client.in_flight_len(), 0);
+    }
+}
+
+#[test]
+fn qos0_never_overtakes_a_publish_waiting_for_send_quota() {
+    for offline in [true, false] {
+        let mut pair = connected_with(
+            Properties {
+                receive_maximum: Some(1),
+                ..Properties::default()
+            },
+            options(V5),
+        );
+        pair.broker.auto_ack_publish = false;
+        if offline {
+            pair.drop_connection();
+        }
+        pair.broker.received.clear();
+        let ops: Vec<_> = [
+            ("1", QoS::AtLeastOnce),
+            ("2", QoS::AtLeastOnce),
+            ("3", QoS::AtMostOnce),
+        ]
+        .into_iter()
+        .map(|(topic, qos)| {
+            pair.client
+                .publish(pair.now, OutgoingMessage::new(topic, b"x".to_vec(), qos))
+                .unwrap()
+        })
+        .collect();
+        pair.drive();
+        pair.advance(60_000);
+        let topics = |pair: &Pair| -> Vec<String> { publishes(pair).into_iter().map(|p| p.0).collect() };
+        assert_eq!(topics(&pair), vec!["1"], "offline={offline}");
+        assert!(
+            pair.completions().iter().all(|(op, _)| *op != ops[2]),
+            "offline={offline}"
+        );
+        let first_id = publishes(&pair)[0].1;
+        pair.broker.send(&Packet::PubAck(plain_ack(first_id)));
+        pair.drive();
+        assert_eq!(topics(&pair), vec!["1", "2", "3"], "offline={offline}");
+        assert!(pair.completion(ops[2]).is_ok(), "offline={offline}");
     }
 }

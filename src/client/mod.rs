@@ -87,7 +87,9 @@
 //!   configured. (A new flow reusing an id in a resumed session would be taken for a
 //!   duplicate by the broker and never forwarded, while reported as published.)
 //! - **Offline queue.** Publishes, subscribes and unsubscribes made while not connected wait
-//!   in a bounded queue and are sent in order after CONNACK; beyond its capacity they fail at
+//!   in a bounded queue and are sent in order after CONNACK (publishes of every QoS keep
+//!   their order also when some wait for send quota or a packet id: a QoS 0 message waits
+//!   behind them rather than overtake); beyond its capacity they fail at
 //!   once with `ClientError::OfflineQueueFull` and `Event::OfflineQueueOverflow` counts them.
 //!   Before the first `connect` and after `disconnect` operations fail with `Closed`.
 //! - **Protocol errors** by the server (malformed bytes, a packet over our Maximum Packet Size,

@@ -3,7 +3,8 @@
 //! - **offline**: made while not connected; bounded, flushed in order after CONNACK;
 //! - **pending**: accepted while connected but waiting for a packet id (all 65,535 in use) or,
 //!   for QoS>0 PUBLISH, for send quota (the server's Receive Maximum). Waiting is not an error
-//!   and keeps order: a QoS>0 PUBLISH never overtakes another, a SUBSCRIBE never overtakes
+//!   and keeps order: a PUBLISH of any QoS never overtakes another (a QoS 0 one needs no id
+//!   or quota, but waits its turn behind a waiting one), a SUBSCRIBE never overtakes
 //!   another; SUBSCRIBE/UNSUBSCRIBE may pass publishes held up only by the quota, because the
 //!   quota is about PUBLISH alone ("other packets still flow");
 //! - **in flight**: sent, holding a packet id, waiting for the acknowledgement. Kept in the
@@ -162,21 +163,33 @@ impl Outgoing {
         self.pending.len()
     }
 
-    /// The next waiting operation that can be sent now, with the packet id it gets; `None` when
-    /// nothing can move. `receive_maximum` is the server's send quota for QoS>0 PUBLISH.
+    /// Whether nothing waits to be sent (pending, or to be re-sent): a QoS 0 PUBLISH may go
+    /// straight out only then.
+    pub(crate) fn nothing_waiting(&self) -> bool {
+        self.pending.is_empty() && self.resend.is_empty()
+    }
+
+    /// The next waiting operation that can be sent now, with the packet id it gets (0 for a
+    /// QoS 0 PUBLISH, which needs none); `None` when nothing can move. `receive_maximum` is the
+    /// server's send quota for QoS>0 PUBLISH.
     pub(crate) fn take_sendable(&mut self, receive_maximum: u16) -> Option<(Op, u16)> {
-        if self.ids.is_exhausted() {
-            return None;
-        }
+        let ids_left = !self.ids.is_exhausted();
         // Flows waiting to be re-sent go first.
         let quota_left = self.resend.is_empty() && self.publishes_in_flight < usize::from(receive_maximum);
-        // The first PUBLISH that has to wait blocks every PUBLISH behind it (order), but not
-        // SUBSCRIBE/UNSUBSCRIBE.
-        let index = self
-            .pending
-            .iter()
-            .position(|op| quota_left || !op.is_qos_publish())?;
-        let packet_id = self.ids.allocate()?;
+        // The first PUBLISH that has to wait (for quota or a packet id) blocks every PUBLISH
+        // behind it, QoS 0 included (order), but not SUBSCRIBE/UNSUBSCRIBE.
+        let mut publish_waiting = !self.resend.is_empty();
+        let index = self.pending.iter().position(|op| match &op.request {
+            Request::Publish(message) if message.qos == QoS::AtMostOnce => !publish_waiting,
+            Request::Publish(_) => {
+                publish_waiting |= !(quota_left && ids_left);
+                !publish_waiting
+            }
+            Request::Subscribe(_) | Request::Unsubscribe(_) => ids_left,
+        })?;
+        let needs_id = !matches!(&self.pending.get(index)?.request,
+            Request::Publish(message) if message.qos == QoS::AtMostOnce);
+        let packet_id = if needs_id { self.ids.allocate()? } else { 0 };
         match self.pending.remove(index) {
             Some(op) => Some((op, packet_id)),
             None => {

@@ -55,7 +55,10 @@ impl Client {
     /// Connected: QoS 0 goes out now; everything else needs a packet id (and maybe quota).
     pub(super) fn dispatch(&mut self, now: u64, op: Op) {
         match op.request {
-            Request::Publish(mut message) if message.qos == QoS::AtMostOnce => {
+            // Nothing waiting ahead of it: straight out. Otherwise it waits its turn.
+            Request::Publish(mut message)
+                if message.qos == QoS::AtMostOnce && self.outgoing.nothing_waiting() =>
+            {
                 let result = self.write_new_publish(now, &mut message, 0);
                 self.complete(op.id, result.map(|()| published(ReasonCode::SUCCESS, None)));
             }
@@ -94,7 +97,8 @@ impl Client {
         }
     }
 
-    /// Sends the first packet of a flow and records it as in flight.
+    /// Sends the first packet of a flow and records it as in flight (a QoS 0 PUBLISH, with
+    /// packet id 0, completes at once).
     pub(super) fn start_flow(&mut self, now: u64, op: Op, packet_id: u16) {
         let Op { id, mut request } = op;
         let sent = self.check_now(&mut request).and_then(|()| match &mut request {
@@ -103,6 +107,7 @@ impl Client {
             Request::Unsubscribe(unsubscribe) => self.write_unsubscribe(now, unsubscribe, packet_id),
         });
         match sent {
+            Ok(()) if packet_id == 0 => self.complete(id, Ok(published(ReasonCode::SUCCESS, None))),
             Ok(()) => {
                 let stage = match &request {
                     Request::Publish(message) if message.qos == QoS::ExactlyOnce => Awaiting::PubRec,
