@@ -674,3 +674,89 @@ fn an_unanswered_resubscription_is_made_once_after_the_next_session_loss() {
     assert_eq!(pair.client.active_subscriptions().collect::<Vec<_>>(), vec!["a"]);
     assert_eq!(pair.client.in_flight_len(), 0);
 }
+
+fn overflow_counts(pair: &Pair) -> Vec<u64> {
+    pair.events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::OfflineQueueOverflow { rejected } => Some(*rejected),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn operations_waiting_while_connected_share_the_offline_bound_and_survive_a_loss_within_it() {
+    let mut pair = Pair::connected(Options {
+        offline_queue_capacity: 2,
+        ..options(ProtocolVersion::V5)
+    });
+    pair.broker.auto_ack_publish = false;
+    pair.broker.default_connack = ConnAckPlan::with_properties(Properties {
+        receive_maximum: Some(1),
+        ..Properties::default()
+    });
+    pair.drop_connection();
+    pair.advance(60_000);
+    assert!(pair.is_connected());
+    pair.events.clear();
+    pair.broker.received.clear();
+    // A broker that withholds PUBACK: one in flight, two wait, the rest are refused.
+    let results: Vec<_> = (0..1_000)
+        .map(|i| {
+            pair.client.publish(
+                pair.now,
+                OutgoingMessage::new(format!("t{i}"), b"x".to_vec(), QoS::AtLeastOnce),
+            )
+        })
+        .collect();
+    pair.drive();
+    assert!(results[..3].iter().all(Result::is_ok));
+    assert!(
+        results[3..]
+            .iter()
+            .all(|r| *r == Err(ClientError::OfflineQueueFull { capacity: 2 }))
+    );
+    assert_eq!(overflow_counts(&pair), (1..=997).collect::<Vec<u64>>());
+    assert_eq!((pair.client.in_flight_len(), pair.client.pending_len()), (1, 2));
+    // Only what has to wait counts: a subscribe needs no send quota and goes at once.
+    let sub = pair
+        .client
+        .subscribe(
+            pair.now,
+            vec![subscription("s", QoS::AtMostOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    pair.drive();
+    assert!(pair.completion(sub).is_ok());
+    // After a loss, the two pending count against the offline bound.
+    pair.drop_connection();
+    assert_eq!(
+        pair.client
+            .publish(pair.now, OutgoingMessage::new("offline", vec![], QoS::AtMostOnce)),
+        Err(ClientError::OfflineQueueFull { capacity: 2 })
+    );
+    assert_eq!(
+        (pair.client.pending_len(), pair.client.offline_queue_len()),
+        (2, 0)
+    );
+    // Back online everything that was accepted completes, in order.
+    pair.broker.auto_ack_publish = true;
+    pair.broker.default_connack = ConnAckPlan::accept();
+    pair.broker.received.clear();
+    pair.advance(60_000);
+    let topics: Vec<String> = pair
+        .broker
+        .received
+        .iter()
+        .filter_map(|(_, p)| match p {
+            Packet::Publish(p) => Some(p.topic.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(topics, vec!["t0", "t1", "t2"]);
+    for result in &results[..3] {
+        assert!(pair.completion(*result.as_ref().unwrap()).is_ok());
+    }
+}

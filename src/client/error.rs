@@ -230,7 +230,9 @@ pub enum ClientError {
     SubscriptionIdentifierNotSupported,
     /// v5 forbids No Local on a shared subscription (MQTT-3.8.3-4).
     NoLocalOnSharedSubscription,
-    /// Not connected and the offline queue is full.
+    /// The queue of waiting operations is full: not connected, or connected but the server's
+    /// send quota (Receive Maximum) or the packet ids are used up, with `capacity` already
+    /// waiting.
     OfflineQueueFull { capacity: usize },
     /// The client is not connected and not trying to (before `connect`, or after `disconnect`).
     Closed,
@@ -272,10 +274,9 @@ impl fmt::Display for ClientError {
             Self::NoLocalOnSharedSubscription => {
                 f.write_str("\"no local\" cannot be used on a shared subscription")
             }
-            Self::OfflineQueueFull { capacity } => write!(
-                f,
-                "not connected, and {capacity} messages are already waiting to be sent"
-            ),
+            Self::OfflineQueueFull { capacity } => {
+                write!(f, "{capacity} operations are already waiting to be sent")
+            }
             Self::Closed => f.write_str("the client is not connected (call connect first)"),
             Self::Refused {
                 reason,

@@ -126,8 +126,8 @@ pub enum Event {
     ConnectionLost(LostReason),
     /// The session will ask to open the transport again after `delay_ms`.
     ReconnectScheduled { attempt: u32, delay_ms: u64 },
-    /// An operation was refused because the offline queue was full: `rejected` counts the
-    /// refusals since the queue last had room.
+    /// An operation was refused because the queue of waiting operations (offline, or pending
+    /// while connected) was full: `rejected` counts the refusals since the queue last had room.
     OfflineQueueOverflow { rejected: u64 },
     /// After a session loss, re-subscribing to `filter` was refused (it is no longer active).
     ResubscribeFailed { filter: String, reason: ReasonCode },

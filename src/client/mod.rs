@@ -91,6 +91,9 @@
 //!   their order also when some wait for send quota or a packet id: a QoS 0 message waits
 //!   behind them rather than overtake); beyond its capacity they fail at
 //!   once with `ClientError::OfflineQueueFull` and `Event::OfflineQueueOverflow` counts them.
+//!   The same capacity bounds everything that waits: operations accepted while connected
+//!   that must wait for send quota or a packet id (a broker withholding PUBACK cannot make
+//!   memory grow), and those still waiting after a connection loss count against it too.
 //!   Before the first `connect` and after `disconnect` operations fail with `Closed`.
 //! - **Protocol errors** by the server (malformed bytes, a packet over our Maximum Packet Size,
 //!   an invalid topic alias, …): v5 sends DISCONNECT with the matching reason code; then the

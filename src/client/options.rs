@@ -50,8 +50,9 @@ pub struct Options {
     /// the keepalive period (the broker gives up at 1.5×). Default 10 s.
     pub ping_timeout_ms: u64,
     pub reconnect: ReconnectPolicy,
-    /// How many operations (publish, subscribe, unsubscribe) may wait while the client is not
-    /// connected. Beyond it they fail at once with `ClientError::OfflineQueueFull`. Default 256.
+    /// How many operations (publish, subscribe, unsubscribe) may wait: while the client is not
+    /// connected, and while connected for send quota or a packet id (both together). Beyond it
+    /// they fail at once with `ClientError::OfflineQueueFull`. Default 256.
     pub offline_queue_capacity: usize,
     /// v5 CONNECT: user properties.
     pub user_properties: Vec<(String, String)>,

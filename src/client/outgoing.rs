@@ -126,14 +126,38 @@ impl Outgoing {
 
     /// Queues an operation made while not connected.
     pub(crate) fn queue_offline(&mut self, op: Op) -> Result<(), OfflineQueueFull> {
-        if self.offline.len() >= self.offline_capacity {
-            self.offline_rejected += 1;
-            return Err(OfflineQueueFull {
-                capacity: self.offline_capacity,
-                rejected: self.offline_rejected,
-            });
+        // One bound for everything waiting: what is still pending from the last connection
+        // counts too.
+        if self.offline.len() + self.pending.len() >= self.offline_capacity {
+            return Err(self.refuse());
         }
         self.offline.push_back(op);
+        self.offline_rejected = 0;
+        Ok(())
+    }
+
+    fn refuse(&mut self) -> OfflineQueueFull {
+        self.offline_rejected += 1;
+        OfflineQueueFull {
+            capacity: self.offline_capacity,
+            rejected: self.offline_rejected,
+        }
+    }
+
+    /// Called right after the user's operation `id` was dispatched while connected: if it had
+    /// to wait (it is the last pending) and waiting operations now exceed the capacity, takes
+    /// it back and refuses it. So pending and offline together never hold more than the
+    /// capacity of the user's operations, connected or not.
+    pub(crate) fn refuse_if_over_capacity(&mut self, id: OpId) -> Result<(), OfflineQueueFull> {
+        let waiting = self.pending.back().is_some_and(|op| op.id == Some(id));
+        if !waiting {
+            return Ok(());
+        }
+        if self.offline.len() + self.pending.len() > self.offline_capacity {
+            self.pending.pop_back();
+            return Err(self.refuse());
+        }
+        self.offline_rejected = 0;
         Ok(())
     }
 

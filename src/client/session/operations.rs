@@ -5,7 +5,7 @@ use crate::topic;
 
 use crate::client::error::ClientError;
 use crate::client::events::{Completion, Event, OpId};
-use crate::client::outgoing::{Awaiting, Op, Request, SubscribeRequest};
+use crate::client::outgoing::{Awaiting, OfflineQueueFull, Op, Request, SubscribeRequest};
 
 use super::wire::{published, pubrel, subscribe_packet, unsubscribe_packet, with_publish_packet};
 use super::{Client, State};
@@ -30,7 +30,10 @@ impl Client {
                         request,
                     },
                 );
-                Ok(id)
+                match self.outgoing.refuse_if_over_capacity(id) {
+                    Ok(()) => Ok(id),
+                    Err(full) => Err(self.overflow(full)),
+                }
             }
             State::Opening { .. } | State::AwaitingConnAck { .. } | State::WaitingToReconnect { .. } => {
                 let id = self.next_op_id();
@@ -39,16 +42,18 @@ impl Client {
                     request,
                 }) {
                     Ok(()) => Ok(id),
-                    Err(full) => {
-                        self.events.push_back(Event::OfflineQueueOverflow {
-                            rejected: full.rejected,
-                        });
-                        Err(ClientError::OfflineQueueFull {
-                            capacity: full.capacity,
-                        })
-                    }
+                    Err(full) => Err(self.overflow(full)),
                 }
             }
+        }
+    }
+
+    fn overflow(&mut self, full: OfflineQueueFull) -> ClientError {
+        self.events.push_back(Event::OfflineQueueOverflow {
+            rejected: full.rejected,
+        });
+        ClientError::OfflineQueueFull {
+            capacity: full.capacity,
         }
     }
 
