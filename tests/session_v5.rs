@@ -870,3 +870,27 @@ fn qos0_never_overtakes_a_publish_waiting_for_send_quota() {
         assert!(pair.completion(ops[2]).is_ok(), "offline={offline}");
     }
 }
+
+#[test]
+fn a_publish_that_fits_only_without_an_alias_definition_goes_with_its_full_topic() {
+    // 2 fixed header + 2+8 topic + 1 property length + 20 payload = 33 bytes; defining an
+    // alias would add 3.
+    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
+        let size = if qos == QoS::AtMostOnce { 33 } else { 35 };
+        let mut pair = connected_with(
+            Properties {
+                maximum_packet_size: Some(size),
+                topic_alias_maximum: Some(5),
+                ..Properties::default()
+            },
+            options(V5),
+        );
+        let op = pair.publish(OutgoingMessage::new("abcdefgh", vec![0u8; 20], qos));
+        assert!(pair.completion(op).is_ok(), "{qos:?}");
+        let id = if qos == QoS::AtMostOnce { 0 } else { 1 };
+        assert_eq!(publishes(&pair), vec![("abcdefgh".into(), id, None)], "{qos:?}");
+        // A shorter message on the same topic may still define the alias afterwards.
+        pair.publish(OutgoingMessage::new("abcdefgh", vec![], QoS::AtMostOnce));
+        assert_eq!(publishes(&pair)[1], ("abcdefgh".into(), 0, Some(1)), "{qos:?}");
+    }
+}
