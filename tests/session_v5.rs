@@ -894,3 +894,25 @@ fn a_publish_that_fits_only_without_an_alias_definition_goes_with_its_full_topic
         assert_eq!(publishes(&pair)[1], ("abcdefgh".into(), 0, Some(1)), "{qos:?}");
     }
 }
+
+#[test]
+fn a_user_supplied_subscription_identifier_never_goes_out_in_a_publish() {
+    // MQTT-3.3.4-6: a PUBLISH from a client must not carry a Subscription Identifier.
+    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
+        let mut pair = Pair::connected(options(V5));
+        let mut message = OutgoingMessage::new("a", b"x".to_vec(), qos);
+        message.properties.subscription_identifiers = vec![5];
+        let op = pair.publish(message);
+        assert!(pair.completion(op).is_ok());
+        let identifiers: Vec<Vec<u32>> = pair
+            .broker
+            .received
+            .iter()
+            .filter_map(|(_, packet)| match packet {
+                Packet::Publish(p) => Some(p.properties.subscription_identifiers.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(identifiers, vec![Vec::<u32>::new()], "{qos:?}");
+    }
+}

@@ -34,6 +34,8 @@ pub struct OutgoingMessage {
     pub qos: QoS,
     pub retain: bool,
     /// v5 properties. `topic_alias` is ignored: the session manages aliases itself.
+    /// `subscription_identifiers` are dropped: only a server may send them in a PUBLISH
+    /// (MQTT-3.3.4-6).
     pub properties: Properties<'static>,
 }
 

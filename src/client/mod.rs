@@ -88,7 +88,9 @@
 //!   duplicate by the broker and never forwarded, while reported as published.)
 //! - **Topic aliases (v5)** are the session's: assigned per connection within the server's
 //!   Topic Alias Maximum, never on a re-send; a PUBLISH that fits the server's Maximum Packet
-//!   Size only without the alias definition goes with its full topic and no alias.
+//!   Size only without the alias definition goes with its full topic and no alias. A topic
+//!   alias or Subscription Identifier the user puts in a message's properties is dropped
+//!   (the latter only a server may send, MQTT-3.3.4-6).
 //! - **Offline queue.** Publishes, subscribes and unsubscribes made while not connected wait
 //!   in a bounded queue and are sent in order after CONNACK (publishes of every QoS keep
 //!   their order also when some wait for send quota or a packet id: a QoS 0 message waits

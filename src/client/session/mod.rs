@@ -204,6 +204,8 @@ impl Client {
         topic::validate_name(&message.topic)?;
         // Aliases are the session's business, per connection.
         message.properties.topic_alias = None;
+        // Only a server puts Subscription Identifiers in a PUBLISH (MQTT-3.3.4-6).
+        message.properties.subscription_identifiers.clear();
         let mut request = Request::Publish(message);
         self.check_now(&mut request)?;
         self.submit(now, request)
