@@ -623,3 +623,30 @@ fn invalid_topics_and_filters_are_refused_at_once() {
     );
     assert!(pair.client.poll_transmit().is_none(), "nothing was sent");
 }
+
+#[test]
+fn v5_a_failed_pubrec_is_never_answered_with_pubrel() {
+    // v5 §4.3.3: PUBREC with a reason code of 0x80 or more ends the flow; no PUBREL follows,
+    // whether the flow is ours or unknown.
+    let failed = Ack {
+        packet_id: 9,
+        reason: ReasonCode(0x80),
+        properties: Properties::default(),
+    };
+    for known in [true, false] {
+        let mut pair = Pair::connected(options(ProtocolVersion::V5));
+        pair.broker.auto_ack_publish = false;
+        let op = known.then(|| pair.publish(OutgoingMessage::new("a", vec![], QoS::ExactlyOnce)));
+        pair.broker.received.clear();
+        pair.broker.send(&Packet::PubRec(Ack {
+            packet_id: if known { 1 } else { 9 },
+            ..failed.clone()
+        }));
+        pair.drive();
+        assert_eq!(received(&pair), Vec::<String>::new(), "known={known}");
+        if let Some(op) = op {
+            assert!(pair.completion(op).is_err());
+        }
+        assert!(pair.is_connected());
+    }
+}

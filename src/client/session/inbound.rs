@@ -162,6 +162,9 @@ impl Client {
             }
             // A repeated PUBREC: answer again.
             Some(Awaiting::PubComp) => self.write_control(now, &pubrel(packet_id, ReasonCode::SUCCESS)),
+            // v5 §4.3.3: a failed PUBREC ends the flow on the broker's side too; nothing to
+            // release.
+            _ if self.options.version.is_v5() && ack.reason.is_failure() => {}
             // Unknown to us (e.g. the flow was abandoned by `disconnect`): still release it,
             // so the broker's state does not hang.
             _ => self.write_control(now, &pubrel(packet_id, ReasonCode::PACKET_IDENTIFIER_NOT_FOUND)),
