@@ -650,3 +650,41 @@ fn v5_a_failed_pubrec_is_never_answered_with_pubrel() {
         assert!(pair.is_connected());
     }
 }
+
+#[test]
+fn a_suback_code_the_protocol_does_not_define_is_a_protocol_error() {
+    use ProtocolVersion::{V3_1, V3_1_1, V5};
+    // (version, code, valid)
+    let cases = [
+        (V3_1_1, 0x00, true),
+        (V3_1_1, 0x02, true),
+        (V3_1_1, 0x80, true),
+        (V3_1_1, 0x03, false),
+        (V3_1_1, 0x87, false),
+        (V3_1, 0x01, true),
+        (V3_1, 0x7F, false),
+        (V5, 0x01, true),
+        (V5, 0x80, true),
+        (V5, 0x87, true),
+        (V5, 0xA2, true),
+        (V5, 0x03, false),
+        (V5, 0x81, false),
+        (V5, 0xFF, false),
+    ];
+    for (version, code, valid) in cases {
+        let mut pair = Pair::connected(options(version));
+        pair.broker.suback_codes = Some(vec![ReasonCode(code)]);
+        let op = pair.subscribe("a", QoS::AtMostOnce);
+        let lost = pair.events.iter().any(|(_, e)| {
+            *e == Event::ConnectionLost(LostReason::Protocol(ProtocolError::InvalidReasonCode {
+                packet_type: PacketType::SubAck,
+                code: ReasonCode(code),
+            }))
+        });
+        assert_eq!(lost, !valid, "{version:?} {code:#04x}");
+        if valid {
+            assert!(pair.completion(op).is_ok(), "{version:?} {code:#04x}");
+            assert!(pair.is_connected());
+        }
+    }
+}

@@ -78,6 +78,11 @@ pub enum ProtocolError {
     ReceiveMaximumExceeded,
     /// A SUBACK/UNSUBACK with a different number of codes than filters requested.
     WrongNumberOfCodes { expected: usize, received: usize },
+    /// A SUBACK code that is no Subscribe Reason Code of the protocol version (MQTT-3.9.3-2).
+    InvalidReasonCode {
+        packet_type: PacketType,
+        code: ReasonCode,
+    },
 }
 
 impl ProtocolError {
@@ -101,7 +106,8 @@ impl ProtocolError {
             Self::UnexpectedPacket(_)
             | Self::SessionPresentOnCleanStart
             | Self::SessionPresentWithoutLocalState
-            | Self::WrongNumberOfCodes { .. } => ReasonCode::PROTOCOL_ERROR,
+            | Self::WrongNumberOfCodes { .. }
+            | Self::InvalidReasonCode { .. } => ReasonCode::PROTOCOL_ERROR,
         }
     }
 }
@@ -126,6 +132,13 @@ impl fmt::Display for ProtocolError {
                 write!(
                     f,
                     "the server answered {received} results for {expected} topic filters"
+                )
+            }
+            Self::InvalidReasonCode { packet_type, code } => {
+                write!(
+                    f,
+                    "the server sent {packet_type:?} with the invalid code {:#04x}",
+                    code.0
                 )
             }
         }

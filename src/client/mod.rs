@@ -101,7 +101,7 @@
 //!   memory grow), and those still waiting after a connection loss count against it too.
 //!   Before the first `connect` and after `disconnect` operations fail with `Closed`.
 //! - **Protocol errors** by the server (malformed bytes, a packet over our Maximum Packet Size,
-//!   an invalid topic alias, …): v5 sends DISCONNECT with the matching reason code; then the
+//!   an invalid topic alias, a SUBACK code the protocol version does not define, …): v5 sends DISCONNECT with the matching reason code; then the
 //!   transport is closed, `Event::ConnectionLost` names the error, and the policy reconnects.
 
 mod backoff;

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use crate::codec::{
-    self, Ack, DecodeOptions, MAX_REMAINING_LENGTH, Packet, Publish, QoS, ReasonCode, Status, SubAck,
-    UnsubAck,
+    self, Ack, DecodeOptions, MAX_REMAINING_LENGTH, Packet, PacketType, ProtocolVersion, Publish, QoS,
+    ReasonCode, Status, SubAck, UnsubAck,
 };
 use crate::topic;
 
@@ -214,6 +214,19 @@ impl Client {
                 },
             );
         }
+        if let Some(&code) = suback
+            .codes
+            .iter()
+            .find(|code| !is_subscribe_reason_code(self.options.version, **code))
+        {
+            return self.protocol_violation(
+                now,
+                ProtocolError::InvalidReasonCode {
+                    packet_type: PacketType::SubAck,
+                    code,
+                },
+            );
+        }
         let Some(InFlight {
             op: Op {
                 id,
@@ -321,5 +334,16 @@ impl Client {
 
     pub(super) fn stage_of(&self, packet_id: u16) -> Option<Awaiting> {
         self.outgoing.get(packet_id).map(|flight| flight.stage)
+    }
+}
+
+/// Whether `code` may appear in a SUBACK of `version` (MQTT-3.9.3-2; v5 §3.9.3).
+fn is_subscribe_reason_code(version: ProtocolVersion, code: ReasonCode) -> bool {
+    match code.0 {
+        0x00..=0x02 | 0x80 => true,
+        // v5 failure codes: implementation specific, not authorized, topic filter invalid,
+        // packet id in use, quota exceeded, shared / subscription ids / wildcards unsupported.
+        0x83 | 0x87 | 0x8F | 0x91 | 0x97 | 0x9E | 0xA1 | 0xA2 => version.is_v5(),
+        _ => false,
     }
 }
