@@ -760,3 +760,35 @@ fn operations_waiting_while_connected_share_the_offline_bound_and_survive_a_loss
         assert!(pair.completion(*result.as_ref().unwrap()).is_ok());
     }
 }
+
+#[test]
+fn mqtt31_a_new_qos2_message_reusing_an_id_awaiting_pubrel_is_delivered_when_the_session_was_lost() {
+    // 3.1 CONNACK cannot say the broker lost the session; DUP tells a re-send (1) from a new
+    // message (0).
+    for (dup, delivered) in [(false, vec!["old", "new"]), (true, vec!["old"])] {
+        let mut pair = Pair::connected(Options {
+            clean_start: false,
+            ..options(ProtocolVersion::V3_1)
+        });
+        pair.subscribe("in", QoS::ExactlyOnce);
+        pair.broker.auto_pubrel = false;
+        pair.broker.publish("in", b"old", QoS::ExactlyOnce, 1);
+        pair.drive();
+        pair.drop_connection();
+        pair.broker.forget_session();
+        pair.advance(60_000);
+        assert!(pair.is_connected());
+        let mut packet = publish_packet("in", b"new", QoS::ExactlyOnce, 1);
+        if let Packet::Publish(p) = &mut packet {
+            p.dup = dup;
+        }
+        pair.broker.send(&packet);
+        pair.drive();
+        let payloads: Vec<String> = pair
+            .messages()
+            .into_iter()
+            .map(|m| String::from_utf8(m.payload).unwrap())
+            .collect();
+        assert_eq!(payloads, delivered, "dup={dup}");
+    }
+}

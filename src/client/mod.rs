@@ -78,7 +78,9 @@
 //!   user still waits for. v5: Session Present = 1 when this client holds no session state
 //!   closes the connection and retries with clean start (MQTT-3.2.2-4). MQTT 3.1 CONNACK has
 //!   no Session Present flag: without clean session, and with state from an earlier
-//!   connection, the session is assumed kept (what 3.1 brokers do).
+//!   connection, the session is assumed kept (what 3.1 brokers do). If that assumption is
+//!   wrong, a new QoS 2 message may reuse an id still awaiting PUBREL: since a re-sent one
+//!   carries DUP=1, a 3.1 QoS 2 PUBLISH with DUP=0 is delivered as new even then.
 //! - **Abandoned flows.** When the session gives up with flows on the wire (`disconnect`, a
 //!   final refusal or loss, reconnect off), their operations fail and their packet ids are
 //!   freed; because the broker may still hold those ids (a QoS 2 PUBLISH stored, a PUBREL

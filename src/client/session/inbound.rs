@@ -113,6 +113,13 @@ impl Client {
                     self.write_control(now, &pubrec(packet_id));
                     true
                 }
+                // MQTT 3.1 has no Session Present flag, so a kept session is only assumed: if
+                // the broker lost it, a new message may reuse an id still awaiting PUBREL. A
+                // re-sent one carries DUP=1, so one with DUP=0 is new and is delivered.
+                Qos2Arrival::Duplicate if version == ProtocolVersion::V3_1 && !publish.dup => {
+                    self.write_control(now, &pubrec(packet_id));
+                    true
+                }
                 Qos2Arrival::Duplicate => {
                     self.write_control(now, &pubrec(packet_id));
                     false
