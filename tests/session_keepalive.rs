@@ -150,3 +150,45 @@ fn server_keep_alive_is_ignored_before_v5() {
     pair.advance_to(60_000);
     assert_eq!(ping_times(&pair), vec![60_000]);
 }
+
+#[test]
+fn bytes_arriving_while_a_ping_is_unanswered_keep_the_connection_alive() {
+    use scratch_mqtt::codec::{EncodeOptions, encode};
+    for version in ALL_VERSIONS {
+        let mut pair = Pair::connected(keepalive(version, 10));
+        pair.subscribe("big", QoS::AtMostOnce);
+        pair.broker.auto_pingresp = false;
+        pair.advance_to(10_000);
+        assert_eq!(ping_times(&pair), vec![10_000]);
+        // A large message ahead of the PINGRESP trickles in over a slow link.
+        let mut bytes = Vec::new();
+        encode(
+            &publish_packet("big", &[7u8; 100_000], QoS::AtMostOnce, 0),
+            &EncodeOptions::new(version),
+            &mut bytes,
+        )
+        .unwrap();
+        let (first, second) = bytes.split_at(50_000);
+        pair.advance_to(12_000);
+        pair.client.handle_bytes(pair.now, first);
+        pair.drive();
+        pair.advance_to(14_500);
+        pair.client.handle_bytes(pair.now, second);
+        pair.drive();
+        pair.advance_to(17_499);
+        assert!(pair.is_connected(), "{version:?}");
+        assert_eq!(pair.messages().len(), 1);
+        // Silence for the whole ping timeout after the last bytes: lost.
+        pair.advance_to(17_500);
+        assert!(
+            pair.events
+                .contains(&(17_500, Event::ConnectionLost(LostReason::KeepAliveTimeout))),
+            "{version:?}"
+        );
+        assert_eq!(
+            ping_times(&pair),
+            vec![10_000],
+            "no second PINGREQ while one is unanswered"
+        );
+    }
+}

@@ -4,7 +4,9 @@
 //! 1.5×. So a PINGREQ goes out when nothing was sent for a whole period; then a PINGRESP must
 //! come back within the ping timeout, or the connection counts as lost (a half-open socket is
 //! the usual cause in a browser: a laptop lid closed, Wi-Fi switched). While a PINGREQ is
-//! unanswered no second one is sent: the deadline decides.
+//! unanswered no second one is sent: the deadline decides. Any bytes that arrive meanwhile
+//! prove the link alive and start the deadline again, so the connection is lost only after
+//! the ping timeout passes in silence.
 
 /// What the keepalive timer asks for at a given moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,16 @@ impl KeepAlive {
     pub(crate) fn on_ping_sent(&mut self, now: u64) {
         self.on_sent(now);
         self.ping_sent_at = Some(now);
+    }
+
+    /// Call whenever bytes arrive. They prove the link alive as well as a PINGRESP would, so an
+    /// outstanding PINGREQ's deadline starts again from `now` (a large message ahead of the
+    /// PINGRESP on a slow link must not look like a dead connection); only silence for the
+    /// whole ping timeout does.
+    pub(crate) fn on_received(&mut self, now: u64) {
+        if let Some(sent) = self.ping_sent_at.as_mut() {
+            *sent = (*sent).max(now);
+        }
     }
 
     /// Call when a PINGRESP arrived.

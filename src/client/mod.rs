@@ -102,6 +102,9 @@
 //!   that must wait for send quota or a packet id (a broker withholding PUBACK cannot make
 //!   memory grow), and those still waiting after a connection loss count against it too.
 //!   Before the first `connect` and after `disconnect` operations fail with `Closed`.
+//! - **Keepalive.** A PINGREQ goes out after a keepalive period with nothing sent; the
+//!   connection counts as lost only when nothing at all arrives for the ping timeout after it
+//!   (bytes of a large message ahead of the PINGRESP restart the wait).
 //! - **Protocol errors** by the server (malformed bytes, a packet over our Maximum Packet Size,
 //!   an invalid topic alias, a SUBACK code the protocol version does not define, …): v5 sends DISCONNECT with the matching reason code; then the
 //!   transport is closed, `Event::ConnectionLost` names the error, and the policy reconnects.

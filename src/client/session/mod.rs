@@ -300,6 +300,9 @@ impl Client {
         let Some(link) = self.link.as_mut() else {
             return;
         };
+        if !bytes.is_empty() {
+            link.keepalive.on_received(now);
+        }
         if link.rx.is_empty() {
             // The common case: decode straight from the input, keep only an incomplete tail.
             let consumed = self.process(now, bytes);
