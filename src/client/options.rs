@@ -37,7 +37,13 @@ pub struct Options {
     pub receive_maximum: Option<u16>,
     /// The largest packet we accept (incoming limit, fixed header included). Larger packets
     /// close the connection with PACKET_TOO_LARGE. Sent as a v5 property; enforced in every
-    /// version. `None` = the protocol's limit.
+    /// version. `None` = the protocol's limit (the default).
+    ///
+    /// Deliberately no smaller default: a v5 broker silently drops the messages for us that
+    /// exceed it (a loss the application never hears of), and before v5 a larger message
+    /// closes the connection, after which a broker keeping the session sends it again — a
+    /// reconnect loop. An application that knows its largest message should set this (e.g.
+    /// 1 MiB in a browser) to bound what one packet can make the session buffer.
     pub maximum_packet_size: Option<u32>,
     /// v5: how many topic aliases the broker may define for messages to us. Default 0 (none).
     pub topic_alias_maximum: u16,
