@@ -10,7 +10,11 @@
 //! - **in flight**: sent, holding a packet id, waiting for the acknowledgement. Kept in the
 //!   order their last packet was sent — PUBLISH order, and for QoS 2 flows past PUBREC the
 //!   PUBREC order — which is the order they are re-sent in after a reconnect (MQTT-4.4.0-1,
-//!   MQTT-4.6.0-1/-3).
+//!   MQTT-4.6.0-1/-3). After a reconnect they wait in a re-send list in that order, a PUBLISH
+//!   among them going out only as the new connection's send quota allows, and ahead of
+//!   anything pending.
+//!
+//! Pending and offline share one capacity for the user's operations.
 //!
 //! This module only keeps the books; encoding and sending are the session's job.
 
@@ -463,6 +467,31 @@ mod tests {
         assert_eq!(done.op.id, Some(OpId(1)));
         assert!(outgoing.get(1).is_none());
         assert_eq!(outgoing.publishes_in_flight(), 2);
+    }
+
+    #[test]
+    fn resends_use_the_new_quota_in_order_and_hold_back_new_publishes() {
+        let mut outgoing = Outgoing::new(5);
+        for n in 1..=3 {
+            outgoing.push_pending(publish(n, QoS::AtLeastOnce));
+            let (op, id) = outgoing.take_sendable(10).unwrap();
+            outgoing.start(op, id, Awaiting::PubAck);
+        }
+        // Reconnected with Receive Maximum 2: all three wait to be re-sent.
+        outgoing.clear_resend();
+        for id in outgoing.in_flight_ids() {
+            outgoing.queue_resend(id, true);
+        }
+        outgoing.push_pending(publish(4, QoS::AtMostOnce));
+        assert_eq!(outgoing.take_resend(2), Some((1, true)));
+        assert_eq!(outgoing.take_resend(2), Some((2, true)));
+        assert_eq!(outgoing.take_resend(2), None);
+        // Not even a QoS 0 publish passes a re-send waiting for quota.
+        assert!(outgoing.take_sendable(2).is_none());
+        outgoing.finish(1).unwrap();
+        assert_eq!(outgoing.take_resend(2), Some((3, true)));
+        let (op, id) = outgoing.take_sendable(2).unwrap();
+        assert_eq!((op.id, id), (Some(OpId(4)), 0));
     }
 
     #[test]
