@@ -8,7 +8,6 @@
 //! is released, so a listener may call back into the client (publish from a message handler).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -16,7 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::client::{
-    Client, ClientError, Completion, Event, LostReason, OpId, OutgoingMessage, SessionState,
+    Client, ClientError, Completion, Event, LostReason, OpId, OutgoingMessage, SessionState, SortedMap,
 };
 use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, SubscriptionOptions};
 
@@ -54,9 +53,9 @@ struct Driver {
     retired: Vec<Socket>,
     socket_generation: u64,
     timer: Option<Timer>,
-    waiters: HashMap<OpId, Waiter>,
+    waiters: SortedMap<OpId, Waiter>,
     /// Completions that came in the same turn as their operation, before its promise existed.
-    early: HashMap<OpId, Result<Completion, ClientError>>,
+    early: SortedMap<OpId, Result<Completion, ClientError>>,
     end_waiters: Vec<Function>,
     /// `dispatch(name, a, b, c)` of the JS wrapper.
     dispatch: Function,
@@ -128,8 +127,8 @@ impl Connection {
             retired: Vec::new(),
             socket_generation: 0,
             timer: None,
-            waiters: HashMap::new(),
-            early: HashMap::new(),
+            waiters: SortedMap::new(),
+            early: SortedMap::new(),
             end_waiters: Vec::new(),
             dispatch,
             ever_connected: false,
