@@ -536,13 +536,14 @@ fn subscribe_result(
         return Ok(granted.into());
     };
     let names: Vec<String> = refused.iter().map(|(f, code)| format!("{f} ({code})")).collect();
+    // A specific refusal is named after its reason code; 0x80 (unspecified) is "refused".
+    let code = if first_code.is_failure() && first_code.0 != 0x80 {
+        errors::reason_code_error(first_code)
+    } else {
+        "ERR_SUBSCRIBE_REFUSED".into()
+    };
     let error = js_error(
-        &errors::reason_code_error(if first_code.is_failure() && first_code.0 != 0x80 {
-            first_code
-        } else {
-            crate::codec::ReasonCode::UNSPECIFIED_ERROR
-        })
-        .replace("ERR_UNSPECIFIED_ERROR", "ERR_SUBSCRIBE_REFUSED"),
+        &code,
         &format!("the broker refused the subscription: {}", names.join(", ")),
     );
     let _ = Reflect::set(&error, &"granted".into(), &granted);
