@@ -248,6 +248,11 @@ impl Connection {
     ) -> Promise {
         let mut result = None;
         Shared::input(&self.shared, |session, now| result = Some(f(session, now)));
+        self.promise_for(filters, result)
+    }
+
+    /// The promise of an operation `result` (or of none: the client was busy), compiled once.
+    fn promise_for(&self, filters: Vec<String>, result: Option<Result<OpId, ClientError>>) -> Promise {
         let op = match result {
             Some(Ok(op)) => op,
             Some(Err(error)) => return Promise::reject(&errors::from_client(&error)),
@@ -281,6 +286,16 @@ impl Shared {
     /// Feeds one input to the session and runs the driver rule. Re-entrant calls (from inside a
     /// listener) are fine: no borrow is held while JS runs.
     fn input(shared: &Rc<Self>, f: impl FnOnce(&mut Client, u64)) {
+        let mut f = Some(f);
+        Self::input_dyn(shared, &mut |session, now| {
+            if let Some(f) = f.take() {
+                f(session, now);
+            }
+        });
+    }
+
+    /// The body of `input`, compiled once instead of once per caller's closure.
+    fn input_dyn(shared: &Rc<Self>, f: &mut dyn FnMut(&mut Client, u64)) {
         let notices = {
             let Ok(mut driver) = shared.driver.try_borrow_mut() else {
                 return;
