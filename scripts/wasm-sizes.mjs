@@ -50,8 +50,11 @@ while (pos < bytes.length) {
   const end = pos + size;
   if (id === 2) {
     for (let n = leb(); n > 0; n--) {
-      pos += leb(); // module
-      pos += leb(); // name
+      // (`pos += leb()` would add to the position read before the length was.)
+      const moduleLen = leb();
+      pos += moduleLen;
+      const nameLen = leb();
+      pos += nameLen;
       const kind = bytes[pos++];
       if (kind === 0) {
         leb();

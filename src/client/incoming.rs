@@ -6,7 +6,7 @@
 //! with PUBREC again but not delivered again. The ids survive reconnects while the broker keeps
 //! the session, and are dropped when it says Session Present = 0 (no PUBREL will ever come).
 
-use std::collections::BTreeSet;
+use super::SortedMap;
 
 /// What to do with an arriving QoS 2 PUBLISH.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,34 +22,34 @@ pub(crate) enum Qos2Arrival {
 /// Packet ids of QoS 2 messages delivered but not yet released by PUBREL.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Qos2Receiver {
-    awaiting_release: BTreeSet<u16>,
+    awaiting_release: SortedMap<u16, ()>,
     receive_maximum: u16,
 }
 
 impl Qos2Receiver {
     pub(crate) fn new(receive_maximum: u16) -> Self {
         Self {
-            awaiting_release: BTreeSet::new(),
+            awaiting_release: SortedMap::new(),
             receive_maximum,
         }
     }
 
     /// Records the arrival of a QoS 2 PUBLISH with `packet_id`.
     pub(crate) fn on_publish(&mut self, packet_id: u16) -> Qos2Arrival {
-        if self.awaiting_release.contains(&packet_id) {
+        if self.awaiting_release.get(&packet_id).is_some() {
             return Qos2Arrival::Duplicate;
         }
         if self.awaiting_release.len() >= usize::from(self.receive_maximum) {
             return Qos2Arrival::OverReceiveMaximum;
         }
-        self.awaiting_release.insert(packet_id);
+        self.awaiting_release.insert(packet_id, ());
         Qos2Arrival::New
     }
 
     /// Records a PUBREL. Returns whether the id was known (v5 answers an unknown one with
     /// PACKET_IDENTIFIER_NOT_FOUND).
     pub(crate) fn on_release(&mut self, packet_id: u16) -> bool {
-        self.awaiting_release.remove(&packet_id)
+        self.awaiting_release.remove(&packet_id).is_some()
     }
 
     /// The broker has no session: forget every id.

@@ -120,6 +120,7 @@ mod outgoing;
 mod packet_ids;
 mod random;
 mod session;
+mod sorted_map;
 mod subscriptions;
 mod topic_alias;
 
@@ -129,4 +130,7 @@ pub use limits::ServerLimits;
 pub use options::{GENERATED_CLIENT_ID_PREFIX, LastWill, Options, ReconnectPolicy, StringError};
 pub use random::RandomSource;
 pub use session::{Client, SessionState};
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
+// reason: the wasm shell's tables use it too.
+pub(crate) use sorted_map::SortedMap;
 pub use topic_alias::AliasError;

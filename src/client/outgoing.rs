@@ -18,10 +18,11 @@
 //!
 //! This module only keeps the books; encoding and sending are the session's job.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::codec::{Properties, QoS, Subscription};
 
+use super::SortedMap;
 use super::events::{OpId, OutgoingMessage};
 use super::packet_ids::PacketIds;
 
@@ -92,8 +93,8 @@ pub(crate) struct OfflineQueueFull {
 pub(crate) struct Outgoing {
     ids: PacketIds,
     /// In flight, keyed by the order their last packet was sent.
-    in_flight: BTreeMap<u64, InFlight>,
-    order_of: BTreeMap<u16, u64>,
+    in_flight: SortedMap<u64, InFlight>,
+    order_of: SortedMap<u16, u64>,
     next_order: u64,
     /// QoS>0 PUBLISH flows in flight: what the server's Receive Maximum limits.
     publishes_in_flight: usize,
@@ -113,8 +114,8 @@ impl Outgoing {
     pub(crate) fn new(offline_capacity: usize) -> Self {
         Self {
             ids: PacketIds::new(),
-            in_flight: BTreeMap::new(),
-            order_of: BTreeMap::new(),
+            in_flight: SortedMap::new(),
+            order_of: SortedMap::new(),
             next_order: 0,
             publishes_in_flight: 0,
             resend: VecDeque::new(),

@@ -2,7 +2,7 @@
 //! direction. Both tables start empty on every connection, which is why a PUBLISH re-sent after
 //! a reconnect always carries its full topic.
 
-use std::collections::BTreeMap;
+use super::SortedMap;
 
 /// Why an incoming alias is not acceptable. Each is a protocol error that closes the connection
 /// with reason TOPIC_ALIAS_INVALID (or PROTOCOL_ERROR for a missing topic).
@@ -33,14 +33,14 @@ impl std::fmt::Display for AliasError {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InboundAliases {
     maximum: u16,
-    topics: BTreeMap<u16, String>,
+    topics: SortedMap<u16, String>,
 }
 
 impl InboundAliases {
     pub(crate) fn new(maximum: u16) -> Self {
         Self {
             maximum,
-            topics: BTreeMap::new(),
+            topics: SortedMap::new(),
         }
     }
 
@@ -88,14 +88,14 @@ pub(crate) enum OutboundTopic {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OutboundAliases {
     maximum: u16,
-    aliases: BTreeMap<String, u16>,
+    aliases: SortedMap<String, u16>,
 }
 
 impl OutboundAliases {
     pub(crate) fn new(maximum: u16) -> Self {
         Self {
             maximum,
-            aliases: BTreeMap::new(),
+            aliases: SortedMap::new(),
         }
     }
 

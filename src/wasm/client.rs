@@ -8,7 +8,6 @@
 //! is released, so a listener may call back into the client (publish from a message handler).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
@@ -16,13 +15,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::client::{
-    Client, ClientError, Completion, Event, LostReason, OpId, OutgoingMessage, SessionState,
+    Client, ClientError, Completion, Event, LostReason, OpId, OutgoingMessage, SessionState, SortedMap,
 };
 use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, SubscriptionOptions};
 
 use super::convert::{self, message_packet, payload_bytes, payload_value, properties_object};
 use super::errors::{self, js_error};
-use super::options::{self, JsPublishProperties};
+use super::options;
 use super::socket::{Socket, SocketEvent};
 use super::timer::Timer;
 use super::url::{self, UrlError};
@@ -54,9 +53,9 @@ struct Driver {
     retired: Vec<Socket>,
     socket_generation: u64,
     timer: Option<Timer>,
-    waiters: HashMap<OpId, Waiter>,
+    waiters: SortedMap<OpId, Waiter>,
     /// Completions that came in the same turn as their operation, before its promise existed.
-    early: HashMap<OpId, Result<Completion, ClientError>>,
+    early: SortedMap<OpId, Result<Completion, ClientError>>,
     end_waiters: Vec<Function>,
     /// `dispatch(name, a, b, c)` of the JS wrapper.
     dispatch: Function,
@@ -128,8 +127,8 @@ impl Connection {
             retired: Vec::new(),
             socket_generation: 0,
             timer: None,
-            waiters: HashMap::new(),
-            early: HashMap::new(),
+            waiters: SortedMap::new(),
+            early: SortedMap::new(),
             end_waiters: Vec::new(),
             dispatch,
             ever_connected: false,
@@ -249,6 +248,11 @@ impl Connection {
     ) -> Promise {
         let mut result = None;
         Shared::input(&self.shared, |session, now| result = Some(f(session, now)));
+        self.promise_for(filters, result)
+    }
+
+    /// The promise of an operation `result` (or of none: the client was busy), compiled once.
+    fn promise_for(&self, filters: Vec<String>, result: Option<Result<OpId, ClientError>>) -> Promise {
         let op = match result {
             Some(Ok(op)) => op,
             Some(Err(error)) => return Promise::reject(&errors::from_client(&error)),
@@ -282,6 +286,16 @@ impl Shared {
     /// Feeds one input to the session and runs the driver rule. Re-entrant calls (from inside a
     /// listener) are fine: no borrow is held while JS runs.
     fn input(shared: &Rc<Self>, f: impl FnOnce(&mut Client, u64)) {
+        let mut f = Some(f);
+        Self::input_dyn(shared, &mut |session, now| {
+            if let Some(f) = f.take() {
+                f(session, now);
+            }
+        });
+    }
+
+    /// The body of `input`, compiled once instead of once per caller's closure.
+    fn input_dyn(shared: &Rc<Self>, f: &mut dyn FnMut(&mut Client, u64)) {
         let notices = {
             let Ok(mut driver) = shared.driver.try_borrow_mut() else {
                 return;
@@ -537,13 +551,14 @@ fn subscribe_result(
         return Ok(granted.into());
     };
     let names: Vec<String> = refused.iter().map(|(f, code)| format!("{f} ({code})")).collect();
+    // A specific refusal is named after its reason code; 0x80 (unspecified) is "refused".
+    let code = if first_code.is_failure() && first_code.0 != 0x80 {
+        errors::reason_code_error(first_code)
+    } else {
+        "ERR_SUBSCRIBE_REFUSED".into()
+    };
     let error = js_error(
-        &errors::reason_code_error(if first_code.is_failure() && first_code.0 != 0x80 {
-            first_code
-        } else {
-            crate::codec::ReasonCode::UNSPECIFIED_ERROR
-        })
-        .replace("ERR_UNSPECIFIED_ERROR", "ERR_SUBSCRIBE_REFUSED"),
+        &code,
         &format!("the broker refused the subscription: {}", names.join(", ")),
     );
     let _ = Reflect::set(&error, &"granted".into(), &granted);
@@ -609,9 +624,7 @@ fn outgoing_message(
     message.retain = get(options, "retain").is_truthy();
     let properties = get(options, "properties");
     if properties.is_object() {
-        let js: JsPublishProperties = serde_wasm_bindgen::from_value(properties)
-            .map_err(|e| js_error("ERR_BAD_OPTIONS", &format!("properties: {e}")))?;
-        message.properties = js.into_properties();
+        message.properties = options::publish_properties(&properties)?;
     }
     Ok(message)
 }

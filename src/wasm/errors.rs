@@ -17,11 +17,24 @@ pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
 }
 
 /// `ERR_` and the reason code's name in capitals (`ERR_BAD_USER_NAME_OR_PASSWORD`).
+/// Built char by char: `str::replace` and `format!` would link core's string-slicing panic,
+/// which formats chars with `Debug` and Unicode tables.
 pub(crate) fn reason_code_error(code: ReasonCode) -> String {
+    let mut out = String::from("ERR_");
     match code.name() {
-        Some(name) => format!("ERR_{}", name.to_ascii_uppercase().replace([' ', '-'], "_")),
-        None => format!("ERR_REASON_0x{:02X}", code.0),
+        Some(name) => out.extend(name.chars().map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_uppercase(),
+        })),
+        None => {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push_str("REASON_0x");
+            for nibble in [code.0 >> 4, code.0 & 0xF] {
+                out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+            }
+        }
     }
+    out
 }
 
 pub(crate) fn lost_code(reason: &LostReason) -> String {
