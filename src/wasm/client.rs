@@ -21,7 +21,7 @@ use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, Subscript
 
 use super::convert::{self, message_packet, payload_bytes, payload_value, properties_object};
 use super::errors::{self, js_error};
-use super::options;
+use super::options::{self, JsPublishProperties};
 use super::socket::{Socket, SocketEvent};
 use super::timer::Timer;
 use super::url::{self, UrlError};
@@ -624,7 +624,9 @@ fn outgoing_message(
     message.retain = get(options, "retain").is_truthy();
     let properties = get(options, "properties");
     if properties.is_object() {
-        message.properties = options::publish_properties(&properties)?;
+        let js: JsPublishProperties = serde_wasm_bindgen::from_value(properties)
+            .map_err(|e| js_error("ERR_BAD_OPTIONS", &format!("properties: {e}")))?;
+        message.properties = js.into_properties();
     }
     Ok(message)
 }
