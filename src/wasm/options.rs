@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use wasm_bindgen::prelude::*;
 
 use crate::client::{LastWill, Options, ReconnectPolicy};
@@ -45,6 +45,36 @@ impl<'de> Deserialize<'de> for Bytes {
     }
 }
 
+/// A JS object's entries in the object's own order: MQTT keeps user properties in order.
+#[derive(Debug)]
+pub(crate) struct Entries<V>(Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of names and values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries<V>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum Reconnect {
@@ -66,7 +96,7 @@ pub(crate) struct JsPublishProperties {
     content_type: Option<String>,
     response_topic: Option<String>,
     correlation_data: Option<Bytes>,
-    user_properties: Option<std::collections::BTreeMap<String, StringOrList>>,
+    user_properties: Option<Entries<StringOrList>>,
     will_delay_interval: Option<u32>,
 }
 
@@ -81,7 +111,7 @@ enum StringOrList {
 impl JsPublishProperties {
     pub(crate) fn into_properties(self) -> Properties<'static> {
         let mut user_properties = Vec::new();
-        for (name, values) in self.user_properties.unwrap_or_default() {
+        for (name, values) in self.user_properties.unwrap_or_default().0 {
             match values {
                 StringOrList::One(value) => user_properties.push((name.into(), value.into())),
                 StringOrList::Many(values) => {
@@ -126,7 +156,7 @@ struct JsConnectProperties {
     topic_alias_maximum: Option<u16>,
     request_response_information: Option<bool>,
     request_problem_information: Option<bool>,
-    user_properties: Option<std::collections::BTreeMap<String, String>>,
+    user_properties: Option<Entries<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -215,7 +245,7 @@ pub(crate) fn parse(
             .or(options.request_problem_information);
         options
             .user_properties
-            .extend(props.user_properties.unwrap_or_default());
+            .extend(props.user_properties.unwrap_or_default().0);
     }
     Ok(options)
 }
