@@ -6,6 +6,8 @@
 //   npm run bench                 full run: every figure the median of 3 runs
 //   npm run bench -- --quick      under a minute: fewer messages, 1 run each (npm test's smoke run)
 //   options: --runs N  --out FILE  --check (exit 1 unless every client produced every number)
+//            --profile CLIENT[,CLIENT]  CPU-profile those clients' 16 B firehose runs (Chromium's
+//            profiler over CDP): test-results/bench-<client>.cpuprofile, and the top functions
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +29,7 @@ const option = (name, fallback) => {
 const QUICK = flag('--quick');
 const RUNS = Number(option('--runs', QUICK ? 1 : 3));
 const OUT = path.resolve(ROOT, option('--out', 'bench/results.json'));
+const PROFILE = new Set((option('--profile', '') ?? '').split(',').filter(Boolean));
 
 const CONFIG = QUICK
   ? { fire16: 20_000, fire1k: 5_000, mosquitto: 5_000, pub0: 5_000, pub1: 1_000, rtt: 200, cold: RUNS, memory: 50_000 }
@@ -203,11 +206,18 @@ async function main() {
 
     // 1. Parser-bound receive from the firehose.
     for (const [id, size, n] of [['recvFire16', 16, CONFIG.fire16], ['recvFire1k', 1024, CONFIG.fire1k]]) {
-      await each(`firehose ${size === 16 ? '16 B' : '1 KB'}`, async (client, page) => {
+      await each(`firehose ${size === 16 ? '16 B' : '1 KB'}`, async (client, page, run, cdp) => {
+        const profiling = PROFILE.has(client) && size === 16 && run === 1;
         await page.evaluate((o) => window.bench.prepareReceive(o), { url: firehose.url, topic: 'fire/#' });
+        if (profiling) {
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+          await cdp.send('Profiler.start');
+        }
         const result = page.evaluate((o) => window.bench.awaitReceive(o), { n, idleMs: 3000 });
         await firehose.fire({ n, size, batch: 64 });
         const r = await result;
+        if (profiling) reportProfile(client, (await cdp.send('Profiler.stop')).profile);
         if (r.lost) throw new Error(`${r.lost} of ${n} never reached the callback`);
         record(id, client, r.rate);
         return `${fmt(r.rate)} msg/s`;
@@ -283,6 +293,30 @@ async function main() {
     await site.close();
     fs.rmSync(pagesDir, { recursive: true, force: true });
   }
+}
+
+/** Writes the profile for DevTools and prints where the self time went. */
+function reportProfile(client, profile) {
+  const file = path.join(ROOT, 'test-results', `bench-${client}.cpuprofile`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(profile));
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const deltas = profile.timeDeltas;
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const f = node.callFrame;
+    const where = f.url ? `${path.basename(f.url)}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    const dt = deltas[i] ?? 0;
+    if (key === '(idle)' || key === '(program)') return;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  log(`profile of ${LABEL[client]} (16 B firehose), ${(total / 1000).toFixed(0)} ms busy; ${path.relative(ROOT, file)}:`);
+  for (const [key, us] of top) log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key.slice(0, 110)}`);
 }
 
 // ------------------------------------------------------------------ the table
