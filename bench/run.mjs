@@ -335,8 +335,8 @@ function summarise({ chromiumVersion, scratch }) {
     }
     figures[f.id] = { title: f.title, better: f.better ?? null, runs: samples[f.id], median: m, ratios, target: f.target?.text ?? null, met, pending: f.pending ?? null };
     if (f.pending) {
-      const value = scratch ? `${fmt(scratch.ours.rate)}/s, ${scratch.ours.lost} lost (one-slot: ${fmt(scratch.oneSlot.rate)}/s, ${scratch.oneSlot.lost} lost)` : `PENDING — ${f.pending}`;
-      rows.push([f.title, '', value, '', '', '', '', '', f.target.text, scratch ? '?' : 'pending']);
+      const value = scratch ? `${fmt(scratch.ours.rate)}/s, ${scratch.ours.lost} lost (one-slot: ${fmt(scratch.oneSlot.rate)}/s, ${scratch.oneSlot.lost} lost)` : 'PENDING';
+      rows.push([f.title, '', value, '', '', '', '', '', f.target.text, scratch ? '?' : 'pending: needs the extension']);
       continue;
     }
     const r = (v) => (v === null ? '—' : `${v.toFixed(2)}×`);
