@@ -50,6 +50,10 @@ section "9/9 Demo page, single files, build and test brokers in Chromium with re
 node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"
 
+section "Benchmark smoke run (npm run bench -- --quick --check: every client gives every number; targets not asserted)"
+# The figures of a quick run on a busy machine mean little; bench/results.json keeps the recorded run.
+npm run --silent bench -- --quick --check --out test-results/bench-quick.json
+
 # cargo test: "test result: ok. 12 passed; 0 failed; 1 ignored; ..."
 # node --test (spec reporter): "ℹ pass 12", "ℹ fail 0", "ℹ skipped 0"
 section "Summary"
