@@ -157,3 +157,9 @@ export function connect(url: string, options?: ConnectOptions): MqttClient;
 export function connectAsync(url: string, options?: ConnectOptions): Promise<MqttClient>;
 /** The library's version. */
 export function version(): string;
+/** Whether a message on topic `name` matches `filter` (the client's own rule: +, #, $-topics, $share). */
+export function topicMatches(filter: string, name: string): boolean;
+/** Why `filter` is not a valid subscription filter, or undefined. */
+export function filterProblem(filter: string): string | undefined;
+/** Why `name` is not a valid topic to publish to, or undefined. */
+export function topicProblem(name: string): string | undefined;

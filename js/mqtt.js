@@ -2,7 +2,7 @@
 // Thin on purpose: listeners and chaining live here; the protocol, the socket and the timers
 // live in Rust (src/wasm/). The build points `./scratch_mqtt.js` at wasm-bindgen's output.
 
-import init, { Connection, version } from './scratch_mqtt.js';
+import init, { Connection, filterProblem, topicMatches, topicProblem, version } from './scratch_mqtt.js';
 
 let ready = null;
 let loaded = false;
@@ -161,4 +161,4 @@ export async function connectAsync(url, options) {
   });
 }
 
-export { version };
+export { filterProblem, topicMatches, topicProblem, version };

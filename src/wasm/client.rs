@@ -53,9 +53,12 @@ struct Driver {
     retired: Vec<Socket>,
     socket_generation: u64,
     timer: Option<Timer>,
+    /// The deadline the timer is armed for: re-arming costs a message to the Worker, so it is
+    /// done only when the session's deadline moves.
+    armed: Option<u64>,
+    /// A flush is queued as a microtask: operations made in one JS turn leave as one frame.
+    flush_queued: bool,
     waiters: SortedMap<OpId, Waiter>,
-    /// Completions that came in the same turn as their operation, before its promise existed.
-    early: SortedMap<OpId, Result<Completion, ClientError>>,
     end_waiters: Vec<Function>,
     /// `dispatch(name, a, b, c)` of the JS wrapper.
     dispatch: Function,
@@ -64,6 +67,8 @@ struct Driver {
 
 struct Shared {
     driver: RefCell<Driver>,
+    /// The microtask that flushes operations queued in this turn (see `Shared::defer`).
+    flush: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
 /// One MQTT connection to one broker over a WebSocket. JS code uses `MqttClient` from
@@ -127,22 +132,34 @@ impl Connection {
             retired: Vec::new(),
             socket_generation: 0,
             timer: None,
+            armed: None,
+            flush_queued: false,
             waiters: SortedMap::new(),
-            early: SortedMap::new(),
             end_waiters: Vec::new(),
             dispatch,
             ever_connected: false,
         };
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
+            flush: RefCell::new(None),
         });
         let weak = Rc::downgrade(&shared);
         let timer = Timer::new(Rc::new(move || {
             if let Some(shared) = weak.upgrade() {
+                if let Ok(mut driver) = shared.driver.try_borrow_mut() {
+                    driver.armed = None;
+                }
                 Shared::input(&shared, |session, now| session.handle_timeout(now));
             }
         }));
         shared.driver.borrow_mut().timer = Some(timer);
+        let weak = Rc::downgrade(&shared);
+        let flush = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                Shared::flush(&shared);
+            }
+        });
+        *shared.flush.borrow_mut() = Some(flush);
         Ok(Self { shared })
     }
 
@@ -247,7 +264,10 @@ impl Connection {
         f: impl FnOnce(&mut Client, u64) -> Result<OpId, ClientError>,
     ) -> Promise {
         let mut result = None;
-        Shared::input(&self.shared, |session, now| result = Some(f(session, now)));
+        let mut f = Some(f);
+        Shared::defer(&self.shared, &mut |session, now| {
+            result = f.take().map(|f| f(session, now));
+        });
         self.promise_for(filters, result)
     }
 
@@ -258,27 +278,18 @@ impl Connection {
             Some(Err(error)) => return Promise::reject(&errors::from_client(&error)),
             None => return Promise::reject(&js_error("ERR_CLOSED", "the client is busy")),
         };
+        // The operation's completion comes from the flush, after this promise is registered.
         let shared = self.shared.clone();
-        let mut early = None;
-        let promise = Promise::new(&mut |resolve, reject| {
+        Promise::new(&mut |resolve, reject| {
             let waiter = Waiter {
                 resolve,
                 reject,
                 filters: filters.clone(),
             };
             if let Ok(mut driver) = shared.driver.try_borrow_mut() {
-                match driver.early.remove(&op) {
-                    Some(result) => early = Some((waiter, result)),
-                    None => {
-                        driver.waiters.insert(op, waiter);
-                    }
-                }
+                driver.waiters.insert(op, waiter);
             }
-        });
-        if let Some((waiter, result)) = early {
-            settle(waiter, result);
-        }
-        promise
+        })
     }
 }
 
@@ -294,6 +305,26 @@ impl Shared {
         });
     }
 
+    /// Feeds an operation to the session without sending yet: a microtask flushes every
+    /// operation of this JS turn together, so a loop of `publish` calls leaves as one frame.
+    fn defer(shared: &Rc<Self>, f: &mut dyn FnMut(&mut Client, u64)) {
+        let queue = {
+            let Ok(mut driver) = shared.driver.try_borrow_mut() else {
+                return;
+            };
+            f(&mut driver.session, now());
+            !std::mem::replace(&mut driver.flush_queued, true)
+        };
+        if queue && !queue_microtask(&shared.flush.borrow()) {
+            Self::flush(shared);
+        }
+    }
+
+    /// Runs the driver rule for whatever operations were deferred.
+    fn flush(shared: &Rc<Self>) {
+        Self::input_dyn(shared, &mut |_, _| {});
+    }
+
     /// The body of `input`, compiled once instead of once per caller's closure.
     fn input_dyn(shared: &Rc<Self>, f: &mut dyn FnMut(&mut Client, u64)) {
         let notices = {
@@ -301,6 +332,7 @@ impl Shared {
                 return;
             };
             driver.retired.clear();
+            driver.flush_queued = false;
             f(&mut driver.session, now());
             driver.drain(shared)
         };
@@ -417,12 +449,12 @@ impl Driver {
             match self.session.poll_event() {
                 Some(Event::OpenTransport) => self.open_socket(shared),
                 Some(Event::CloseTransport) => self.close_socket(),
-                Some(Event::Completed { op, result }) => match self.waiters.remove(&op) {
-                    Some(waiter) => notices.push(Notice::Settle { waiter, result }),
-                    None => {
-                        self.early.insert(op, result);
+                Some(Event::Completed { op, result }) => {
+                    // No waiter: its promise was refused before it existed ("busy").
+                    if let Some(waiter) = self.waiters.remove(&op) {
+                        notices.push(Notice::Settle { waiter, result });
                     }
-                },
+                }
                 Some(event) => {
                     if matches!(event, Event::Connected(_)) {
                         self.ever_connected = true;
@@ -496,6 +528,10 @@ impl Driver {
 
     fn rearm(&mut self) {
         let deadline = self.session.poll_timeout();
+        if deadline == self.armed {
+            return;
+        }
+        self.armed = deadline;
         let Some(timer) = self.timer.as_mut() else { return };
         match deadline {
             Some(at) => timer.arm(at.saturating_sub(now()).min(u64::from(u32::MAX)) as u32),
@@ -629,4 +665,16 @@ fn outgoing_message(
         message.properties = js.into_properties();
     }
     Ok(message)
+}
+
+/// Queues `task` as a microtask (`queueMicrotask` exists in windows and workers); false when it
+/// could not be queued, so the caller runs it at once instead.
+fn queue_microtask(task: &Option<Closure<dyn FnMut()>>) -> bool {
+    let Some(task) = task else { return false };
+    let global = js_sys::global();
+    let Ok(queue) = Reflect::get(&global, &"queueMicrotask".into()).and_then(|f| f.dyn_into::<Function>())
+    else {
+        return false;
+    };
+    queue.call1(&global, task.as_ref()).is_ok()
 }

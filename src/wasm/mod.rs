@@ -27,3 +27,22 @@ fn start() {
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
+
+/// Whether a message on topic `name` matches the subscription `filter` (`+`, `#`, `$`-topics,
+/// `$share/…`): the same rule the client uses, for routing messages to local handlers.
+#[wasm_bindgen(js_name = topicMatches)]
+pub fn topic_matches(filter: &str, name: &str) -> bool {
+    crate::topic::matches(filter, name)
+}
+
+/// Why `filter` is not a valid subscription filter, or `undefined` when it is.
+#[wasm_bindgen(js_name = filterProblem)]
+pub fn filter_problem(filter: &str) -> Option<String> {
+    crate::topic::validate_filter(filter).err().map(|e| e.to_string())
+}
+
+/// Why `name` is not a valid topic to publish to, or `undefined` when it is.
+#[wasm_bindgen(js_name = topicProblem)]
+pub fn topic_problem(name: &str) -> Option<String> {
+    crate::topic::validate_name(name).err().map(|e| e.to_string())
+}

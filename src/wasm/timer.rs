@@ -23,7 +23,7 @@ enum Backend {
         _on_message: Closure<dyn FnMut(MessageEvent)>,
     },
     SetTimeout {
-        handle: Option<i32>,
+        handle: Option<JsValue>,
         callback: Closure<dyn FnMut()>,
     },
 }
@@ -122,23 +122,21 @@ fn worker_backend(fire: Rc<dyn Fn()>) -> Result<Backend, JsValue> {
     })
 }
 
-/// `setTimeout` of whatever global this runs in (a window or a worker).
-fn set_timeout(callback: &Function, ms: u32) -> Option<i32> {
+/// `setTimeout` of whatever global this runs in (a window or a worker). The handle is kept as it
+/// comes: a number in browsers, an object in Node.
+fn set_timeout(callback: &Function, ms: u32) -> Option<JsValue> {
     let global = js_sys::global();
     let set: Function = Reflect::get(&global, &"setTimeout".into())
         .ok()?
         .dyn_into()
         .ok()?;
-    set.call2(&global, callback, &JsValue::from(ms))
-        .ok()?
-        .as_f64()
-        .map(|id| id as i32)
+    set.call2(&global, callback, &JsValue::from(ms)).ok()
 }
 
-fn clear_timeout(handle: Option<i32>) {
+fn clear_timeout(handle: Option<JsValue>) {
     let Some(handle) = handle else { return };
     let global = js_sys::global();
     if let Ok(clear) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>()) {
-        let _ = clear.call1(&global, &JsValue::from(handle));
+        let _ = clear.call1(&global, &handle);
     }
 }
