@@ -48,6 +48,7 @@ export class MqttBlocks {
   constructor(runtime, options = {}) {
     this.runtime = runtime;
     this.engine = engineFor(runtime, options);
+    this.polled = Boolean(options.polled);
   }
 
   t(key) {
@@ -106,7 +107,7 @@ export class MqttBlocks {
         {
           opcode: 'whenMessage',
           blockType: T.hat,
-          isEdgeActivated: false,
+          isEdgeActivated: this.polled,
           shouldRestartExistingThreads: false,
           text: t('mqtt.whenMessage'),
           arguments: { TOPIC: arg('scratch') },
@@ -173,7 +174,7 @@ export class MqttBlocks {
   }
 
   whenMessage(args, util) {
-    return safe(() => this.engine.hatPredicate('mqtt_whenMessage', args?.TOPIC, util), false);
+    return safe(() => this.engine.hatPredicate('mqtt_whenMessage', args?.TOPIC, util, this.polled), false);
   }
 
   message(args, util) {
@@ -194,6 +195,7 @@ export class IotBlocks {
   constructor(runtime, options = {}) {
     this.runtime = runtime;
     this.engine = engineFor(runtime, options);
+    this.polled = Boolean(options.polled);
   }
 
   getInfo() {
@@ -219,7 +221,7 @@ export class IotBlocks {
         {
           opcode: 'whenMessage',
           blockType: T.hat,
-          isEdgeActivated: false,
+          isEdgeActivated: this.polled,
           shouldRestartExistingThreads: false,
           text: t('iot.whenMessage'),
           arguments: { topic: arg('/scratch3_sub') },
@@ -249,7 +251,7 @@ export class IotBlocks {
   }
 
   whenMessage(args, util) {
-    return safe(() => this.engine.hatPredicate('iot_whenMessage', args?.topic, util), false);
+    return safe(() => this.engine.hatPredicate('iot_whenMessage', args?.topic, util, this.polled), false);
   }
 
   getComingMessage(args, util) {

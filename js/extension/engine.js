@@ -133,6 +133,8 @@ export class MqttEngine {
     /** key → { opcode, target, blockId, items: [] } */
     this.queues = new Map();
     this.slot = new Map();
+    /** Sandboxed worker mode: opcode + filter → { filter, items, fired } (see polledPredicate). */
+    this.polled = new Map();
     this.drainTimer = null;
     this.draining = false;
     if (runtime && typeof runtime.on === 'function') {
@@ -389,8 +391,16 @@ export class MqttEngine {
 
   receive(topic, payload) {
     const message = { topic: toText(topic), payload: MqttEngine.payloadText(payload) };
-    this.latest = message;
     this.received++;
+    let held = false;
+    for (const hat of this.polled.values()) {
+      if (!topicMatches(hat.filter, message.topic)) continue;
+      if (hat.items.length >= QUEUE_LIMIT) this.dropped++;
+      else hat.items.push(message);
+      held = true;
+    }
+    // In polled mode `message` is the one a hat released last; otherwise the latest received.
+    if (!held) this.latest = message;
     const runtime = this.runtime;
     if (!runtime || typeof runtime.allScriptsByOpcodeDo !== 'function') return;
     for (const [opcode, argument] of Object.entries(this.hats)) {
@@ -479,11 +489,13 @@ export class MqttEngine {
 
   clearQueues() {
     this.queues.clear();
+    for (const hat of this.polled.values()) hat.items.length = 0;
     this.slot.clear();
   }
 
   /** The hat predicate: true when this run has a message whose topic matches the hat's filter. */
-  hatPredicate(opcode, topicArgument, util) {
+  hatPredicate(opcode, topicArgument, util, polled = false) {
+    if (polled) return this.polledPredicate(opcode, topicArgument);
     const thread = util?.thread;
     if (!thread) return false;
     let message = thread[THREAD_MESSAGE];
@@ -494,6 +506,30 @@ export class MqttEngine {
       message = this.take(key, thread);
     }
     return topicMatches(toText(topicArgument), message.topic);
+  }
+
+  /**
+   * Sandboxed worker mode (no runtime, hats edge-activated and polled every frame): one queue per
+   * hat opcode and filter, released one message per true→false cycle (every other poll). The VM
+   * skips a trigger while the script still runs, so a script that spans frames can miss messages
+   * here: the limit of the sandbox, documented in the README.
+   */
+  polledPredicate(opcode, topicArgument) {
+    const filter = toText(topicArgument);
+    const key = `${opcode}\u0000${filter}`;
+    let hat = this.polled.get(key);
+    if (!hat) {
+      hat = { filter, items: [], fired: false };
+      this.polled.set(key, hat);
+    }
+    if (hat.fired) {
+      hat.fired = false;
+      return false;
+    }
+    if (hat.items.length === 0) return false;
+    this.latest = hat.items.shift();
+    hat.fired = true;
+    return true;
   }
 
   /** The message of this run (hat scripts) or the latest one (anywhere else). */
