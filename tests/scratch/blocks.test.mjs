@@ -295,3 +295,22 @@ test('blocks before connecting: clear status, no throw', async () => {
   await zh.mqtt.publish({ PAYLOAD: 'x', TOPIC: 'a' });
   assert.equal(zh.mqtt.status(), '未连接 · 未连接：请先使用“连接到”积木');
 });
+
+test('sandboxed worker mode (no runtime): the hat is edge-activated and polled, one message per true→false cycle, in order', () => {
+  const options = { client: noClient, getLocale: () => 'en', polled: true };
+  const mqtt = new MqttBlocks(null, options);
+  const hat = mqtt.getInfo().blocks.find((x) => x.opcode === 'whenMessage');
+  assert.equal(hat.isEdgeActivated, true);
+  const engine = mqtt.engine;
+  // the VM polls the hat every frame; a filter starts collecting once polled
+  assert.equal(mqtt.whenMessage({ TOPIC: 'w/+' }, {}), false);
+  engine.receive('w/a', '1');
+  engine.receive('x', 'other');
+  engine.receive('w/b', '2');
+  const polls = Array.from({ length: 6 }, () => [mqtt.whenMessage({ TOPIC: 'w/+' }, {}), mqtt.message({}, {})]);
+  assert.deepEqual(polls.map(([fired]) => fired), [true, false, true, false, false, false]);
+  assert.deepEqual(polls.filter(([fired]) => fired).map(([, m]) => m), ['1', '2']);
+  engine.clearQueues();
+  MqttBlocks.prototype; // the engine of a null runtime is shared per page: leave it clean
+  engine.polled.clear();
+});
