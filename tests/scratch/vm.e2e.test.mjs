@@ -6,13 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, startSite, ROOT } from '../browser/harness.mjs';
 import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
 import { mosquittoPub, mosquittoSub, pahoPub } from '../support/peers.mjs';
 import { killOnExit, runCleanups } from '../support/cleanup.mjs';
-import { ProjectBuilder, b } from './project.mjs';
+import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
 
 const VM_WEB = path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web');
 const EXTENSION = { unsandboxed: '/dist/scratch-mqtt-extension.js', builtin: '/dist/scratch3_mqtt/index.js', worker: '/dist/scratch-mqtt-extension.js' };
@@ -202,6 +203,77 @@ describe('scratch-vm, extension loaded (c) in vanilla\'s sandboxed worker (loadE
       const scripts = await page.evaluate(() => Object.values(window.vm.runtime.getTargetForStage().blocks._blocks).filter((x) => x.opcode.startsWith('mqtt_')).length);
       assert.ok(scripts >= 4);
       assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('example projects (www/examples/*.sb3), pointed at the test broker', () => {
+  /** project.json of an example, with its broker URL replaced by the test broker's. */
+  async function example(name) {
+    const { default: JSZip } = await import('jszip');
+    const zip = await JSZip.loadAsync(fs.readFileSync(path.join(ROOT, 'www', 'examples', `${name}.sb3`)));
+    const json = await zip.file('project.json').async('string');
+    return json.replaceAll('ws://localhost:8083/', wsUrl()).replaceAll('wss://mqtt.longan.link:8084/mqtt', wsUrl());
+  }
+
+  async function open(name) {
+    const page = await browser.newPage();
+    await page.route('**/vm-host/scratch-vm.js', (route) => route.fulfill({ path: path.join(VM_WEB, 'scratch-vm.js') }));
+    await page.goto(`${site.url}vm-host/index.html`);
+    await page.evaluate(([url, json]) => window.boot('unsandboxed', url, json), [`${site.url}dist/scratch-mqtt-extension.js`, await example(name)]);
+    await waitFor(page, () => window.stageValue('var-status') === 'connected');
+    return page;
+  }
+
+  test('chat: two tabs exchange messages', async () => {
+    const [one, two] = [await open('chat'), await open('chat')];
+    try {
+      const answer = (page, text) => page.evaluate((t) => window.vm.runtime.emit('ANSWER', t), text);
+      await answer(one, 'Ann');
+      await answer(two, '小明');
+      await new Promise((r) => setTimeout(r, 100));
+      await answer(one, 'hello');
+      await waitFor(two, () => (window.stageValue('list-chat') ?? []).length >= 1);
+      await answer(two, '你好');
+      await waitFor(one, () => (window.stageValue('list-chat') ?? []).length >= 2);
+      assert.deepEqual(await list(one, 'chat'), ['Ann: hello', '小明: 你好']);
+      assert.deepEqual(await list(two, 'chat'), ['Ann: hello', '小明: 你好']);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('dashboard: JSON readings from a sensor fill the variables', async () => {
+    const page = await open('dashboard');
+    try {
+      await mosquittoPub(broker, { topic: 'scratch-mqtt/sensors/kitchen', payload: '{"temperature": 23.5, "humidity": 51}' });
+      await waitFor(page, () => window.stageValue('var-room') === 'scratch-mqtt/sensors/kitchen');
+      assert.equal(await variable(page, 'temperature'), '23.5');
+      assert.equal(await variable(page, 'humidity'), '51');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('microblocks: shows what the board sends on `scratch`; a click publishes Hello! to `microblocks`', async () => {
+    const page = await open('microblocks');
+    try {
+      const sub = mosquittoSub(broker, { topics: ['microblocks'], count: 1 });
+      await sub.ready;
+      await page.evaluate(() => {
+        const sprite = window.vm.runtime.getSpriteTargetByName('MicroBlocks');
+        window.vm.runtime.startHats('event_whenthisspriteclicked', null, sprite);
+      });
+      const [hello] = await sub.messages;
+      assert.equal(hello.payload.toString(), 'Hello!');
+      await mosquittoPub(broker, { topic: 'scratch', payload: 'Hi from the board' });
+      await waitFor(page, () => {
+        const state = window.vm.runtime.getSpriteTargetByName('MicroBlocks').getCustomState('Scratch.looks');
+        return state && state.text === 'MicroBlocks: Hi from the board';
+      });
     } finally {
       await page.close();
     }

@@ -1,10 +1,11 @@
 // Builds Scratch 3 projects (project.json, and .sb3 zips) from a compact description, for the
-// browser tests and the example projects. Inputs:
+// browser tests (tests/scratch/) and the example projects (scripts/build-examples.mjs). Inputs:
 //   'text'                          a text input
 //   { num: 0.1 }                    a number input
 //   { menu: 'mqtt_menu_qos', field: 'qos', value: '1' }   an extension menu
 //   { block: { opcode, inputs, fields } }                 a reporter placed in the input
 //   { variable: 'name' }            a variable reporter
+//   { stack: [specs] }              a C-block's substack (forever, if …)
 // Fields: { LIST: { list: 'name' } }, { VARIABLE: { variable: 'name' } }, or plain values.
 
 import crypto from 'node:crypto';
@@ -19,14 +20,37 @@ export class ProjectBuilder {
     this.n = 0;
     this.stage = this.#target('Stage', true);
     this.sprites = [];
+    this.monitors = [];
   }
 
-  #target(name, isStage) {
-    return { name, isStage, blocks: {}, variables: {}, lists: {}, y: 0 };
+  /** Shows a stage variable or list on the stage. */
+  monitor(name, { list = false, x = 5, y = 5, width = 0, height = 0 } = {}) {
+    const id = list ? this.list(name) : this.variable(name);
+    this.monitors.push({
+      id,
+      mode: list ? 'list' : 'default',
+      opcode: list ? 'data_listcontents' : 'data_variable',
+      params: list ? { LIST: name } : { VARIABLE: name },
+      spriteName: null,
+      value: list ? [] : 0,
+      width,
+      height,
+      x,
+      y,
+      visible: true,
+      sliderMin: 0,
+      sliderMax: 100,
+      isDiscrete: true,
+    });
   }
 
-  sprite(name) {
-    const t = this.#target(name, false);
+  #target(name, isStage, svg = EMPTY_SVG) {
+    return { name, isStage, blocks: {}, variables: {}, lists: {}, y: 0, svg };
+  }
+
+  /** A sprite; `svg` is its one costume (default: an empty 2×2 picture). */
+  sprite(name, { svg = EMPTY_SVG } = {}) {
+    const t = this.#target(name, false, svg);
     this.sprites.push(t);
     return t;
   }
@@ -87,6 +111,14 @@ export class ProjectBuilder {
         block.inputs[name] = [1, menuId];
       } else if ('variable' in value) {
         block.inputs[name] = [3, [12, value.variable, this.variable(value.variable)], [10, '']];
+      } else if ('stack' in value) {
+        let prev = null;
+        for (const spec of value.stack) {
+          const child = this.#block(spec, target, prev ?? id, false);
+          if (prev) target.blocks[prev].next = child;
+          else block.inputs[name] = [2, child];
+          prev = child;
+        }
       } else if ('block' in value) {
         const child = this.#block(value.block, target, id, false);
         block.inputs[name] = [3, child, [10, '']];
@@ -96,14 +128,18 @@ export class ProjectBuilder {
   }
 
   toJSON() {
-    const costume = {
-      name: 'empty',
-      assetId: EMPTY_SVG_MD5,
-      md5ext: `${EMPTY_SVG_MD5}.svg`,
-      dataFormat: 'svg',
-      rotationCenterX: 1,
-      rotationCenterY: 1,
-      bitmapResolution: 1,
+    const costume = (svg) => {
+      const md5 = svg === EMPTY_SVG ? EMPTY_SVG_MD5 : crypto.createHash('md5').update(svg).digest('hex');
+      const size = svg.match(/width="(\d+)" height="(\d+)"/) ?? [0, 2, 2];
+      return {
+        name: 'costume1',
+        assetId: md5,
+        md5ext: `${md5}.svg`,
+        dataFormat: 'svg',
+        rotationCenterX: Number(size[1]) / 2,
+        rotationCenterY: Number(size[2]) / 2,
+        bitmapResolution: 1,
+      };
     };
     const target = (t, i) => ({
       isStage: t.isStage,
@@ -114,7 +150,7 @@ export class ProjectBuilder {
       blocks: t.blocks,
       comments: {},
       currentCostume: 0,
-      costumes: [costume],
+      costumes: [costume(t.svg)],
       sounds: [],
       volume: 100,
       layerOrder: i,
@@ -124,7 +160,7 @@ export class ProjectBuilder {
     });
     return {
       targets: [this.stage, ...this.sprites].map(target),
-      monitors: [],
+      monitors: this.monitors,
       extensions: this.extensions,
       meta: { semver: '3.0.0', vm: '5.0.300', agent: 'scratch-mqtt tests' },
     };
@@ -134,8 +170,13 @@ export class ProjectBuilder {
   async toSb3() {
     const { default: JSZip } = await import('jszip');
     const zip = new JSZip();
-    zip.file('project.json', JSON.stringify(this.toJSON()));
-    zip.file(`${EMPTY_SVG_MD5}.svg`, EMPTY_SVG);
+    // A fixed date keeps the .sb3 byte for byte the same on every run.
+    const options = { date: new Date(Date.UTC(2026, 0, 1)) };
+    zip.file('project.json', JSON.stringify(this.toJSON()), options);
+    for (const t of [this.stage, ...this.sprites]) {
+      const md5 = crypto.createHash('md5').update(t.svg).digest('hex');
+      zip.file(`${md5}.svg`, t.svg, options);
+    }
     return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
   }
 }
@@ -148,6 +189,12 @@ export const b = {
   setVar: (variable, value) => ({ opcode: 'data_setvariableto', inputs: { VALUE: value }, fields: { VARIABLE: { variable } } }),
   join: (a, c) => ({ block: { opcode: 'operator_join', inputs: { STRING1: a, STRING2: c } } }),
   say: (message) => ({ opcode: 'looks_say', inputs: { MESSAGE: message } }),
+  sayFor: (message, secs) => ({ opcode: 'looks_sayforsecs', inputs: { MESSAGE: message, SECS: { num: secs } } }),
+  forever: (stack) => ({ opcode: 'control_forever', inputs: { SUBSTACK: { stack } } }),
+  ask: (question) => ({ opcode: 'sensing_askandwait', inputs: { QUESTION: question } }),
+  answer: () => ({ block: { opcode: 'sensing_answer' } }),
+  whenKey: (key) => ({ opcode: 'event_whenkeypressed', fields: { KEY_OPTION: key } }),
+  whenClicked: () => ({ opcode: 'event_whenthisspriteclicked' }),
   qos: (value) => ({ menu: 'mqtt_menu_qos', field: 'qos', value }),
   retain: (value) => ({ menu: 'mqtt_menu_retain', field: 'retain', value }),
   // the mqtt blocks
