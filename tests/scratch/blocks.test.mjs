@@ -135,6 +135,11 @@ test('topic filters: wildcards, $-topics, invalid filters', () => {
   for (const [f, t] of no) assert.ok(!topicMatches(f, t), `${f} !~ ${t}`);
   assert.ok(validFilter('a/+/#') && !validFilter('a/#/b') && !validFilter('') && !validFilter('a#'));
   assert.ok(validTopic('a/b') && !validTopic('a/+') && !validTopic('#') && !validTopic(''));
+  // shared subscriptions match like the filter inside (as src/topic.rs)
+  assert.ok(topicMatches('$share/g/a/+', 'a/b') && !topicMatches('$share/g/a/+', 'x/b'));
+  assert.ok(!validFilter('$share/g') && !validFilter('$share//a') && !validFilter('$share/g+/a'));
+  assert.ok(!validFilter('a'.repeat(65536)) && validFilter('猫'.repeat(21845)) && !validFilter('猫'.repeat(21846)));
+  assert.ok(!validTopic('a\u0000b'));
 });
 
 test('a burst to a busy script runs it once per message, in order, one run at a time', () => {
