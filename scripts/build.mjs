@@ -127,8 +127,9 @@ async function main() {
       ['single file (classic)', [`${NAME}.global.js`]],
     ]);
 
-    // The Scratch extension (js/extension/) is built from this library: scripts/build-extension.mjs.
-    if (hasWrapper && fs.existsSync(path.join(ROOT, 'js', 'extension'))) {
+    // The Scratch extension (js/extension/) is built from this repository's library only:
+    // scripts/build-extension.mjs.
+    if (hasWrapper && crateDir === ROOT && !args.wrapper && fs.existsSync(path.join(ROOT, 'js', 'extension'))) {
       step('Scratch extension builds (scripts/build-extension.mjs)');
       const { buildExtension } = await import('./build-extension.mjs');
       await buildExtension({ outDir });
