@@ -126,6 +126,14 @@ async function main() {
       ['single file (ESM)', [`${NAME}.bundle.js`]],
       ['single file (classic)', [`${NAME}.global.js`]],
     ]);
+
+    // The Scratch extension (js/extension/) is built from this repository's library only:
+    // scripts/build-extension.mjs.
+    if (hasWrapper && crateDir === ROOT && !args.wrapper && fs.existsSync(path.join(ROOT, 'js', 'extension'))) {
+      step('Scratch extension builds (scripts/build-extension.mjs)');
+      const { buildExtension } = await import('./build-extension.mjs');
+      await buildExtension({ outDir });
+    }
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }

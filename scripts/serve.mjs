@@ -70,6 +70,7 @@ Scratch MQTT is running on this computer. Press Ctrl-C to stop.
   Demo console           ${http}
   Scratch extension      ${http}${EXTENSION_PATH}${missing(EXTENSION_PATH)}
   JavaScript library     ${http}${LIBRARY_PATH}${missing(LIBRARY_PATH)}
+  Example projects       ${http}examples/  (chat.sb3, dashboard.sb3, microblocks.sb3: File > Load)
 
   Local MQTT broker (aedes, MQTT 3.1 / 3.1.1):
     for browsers         ${wsUrl}

@@ -50,6 +50,12 @@ section "9/9 Demo page, single files, build and test brokers in Chromium with re
 node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"
 
+section "Scratch extension: blocks (stub runtime), real client in Node, manifest, scratch-vm in Chromium"
+# Unit tests against a stub runtime, the blocks with the wasm client against aedes and mosquitto,
+# extension-manifest.json against the built files, and the real scratch-vm (npm) in Chromium
+# loading the extension each way, with peers mosquitto_pub/sub and paho-mqtt.
+node --test --test-reporter=spec tests/scratch/*.test.mjs 2>&1 | tee -a "$LOG"
+
 section "Benchmark smoke run (npm run bench -- --quick --check: every client gives every number; targets not asserted)"
 # The figures of a quick run on a busy machine mean little; bench/results.json keeps the recorded run.
 npm run --silent bench -- --quick --check --out test-results/bench-quick.json

@@ -1,0 +1,28 @@
+// The URL extension (dist/scratch-mqtt-extension.js): one self-contained classic script, an IIFE
+// over the `Scratch` global that editors provide, with the wasm inlined (no second request).
+//
+// - Unsandboxed (TurboWarp from http://localhost:8000/ or "run without sandbox", Eureka's
+//   'unsandboxed' loader in CodeLab, PenguinMod): `Scratch.vm` is there, hats start per message
+//   through `runtime.startHats`, nothing is lost.
+// - Sandboxed worker (vanilla scratch-vm's `loadExtensionURL`, TurboWarp's sandbox): there is no
+//   `Scratch.vm`, so the hats are polled by the VM every frame instead (README "Loading (c)").
+
+import { MqttBlocks, IotBlocks, localeGetter } from './blocks.js';
+import { load, MqttClient } from '../mqtt.js';
+
+(function register(Scratch) {
+  if (!Scratch || !Scratch.extensions || typeof Scratch.extensions.register !== 'function') {
+    throw new Error('scratch-mqtt: load this file as a Scratch extension (it needs the Scratch global)');
+  }
+  const runtime = Scratch.vm?.runtime ?? null;
+  const canFetch = typeof Scratch.canFetch === 'function' ? Scratch.canFetch.bind(Scratch) : null;
+  const options = {
+    client: { load, MqttClient },
+    getLocale: localeGetter(Scratch),
+    polled: !runtime,
+    // TurboWarp asks the user before a project reaches a new site; it knows http(s) URLs.
+    canConnect: canFetch ? (url) => canFetch(url.replace(/^ws(s?):/i, 'http$1:')) : null,
+  };
+  Scratch.extensions.register(new MqttBlocks(runtime, options));
+  Scratch.extensions.register(new IotBlocks(runtime, options));
+})(globalThis.Scratch);

@@ -1,0 +1,320 @@
+// Unit tests of the blocks classes (js/extension/) against a stub runtime: every block, every bad
+// input, and the delivery rules (one run per message, in order, per script, nothing lost silently).
+// Run: node --test tests/scratch/
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { MqttBlocks, IotBlocks } from '../../js/extension/blocks.js';
+import { QUEUE_LIMIT, jsonGet, toBool, toQos, toText } from '../../js/extension/engine.js';
+import { MESSAGES, pickLocale } from '../../js/extension/i18n.js';
+import { topicMatches, validFilter, validTopic } from '../../js/extension/topic.js';
+import { StubRuntime } from './stub-runtime.mjs';
+import { ROOT } from './node-client.mjs';
+
+/** A client stand-in that never connects: for tests of delivery, which feed messages directly. */
+const noClient = { MqttClient: class {} };
+
+function setup({ locale = 'en', client = noClient } = {}) {
+  const runtime = new StubRuntime();
+  const options = { client, getLocale: () => locale };
+  const mqtt = new MqttBlocks(runtime, options);
+  const iot = new IotBlocks(runtime, options);
+  runtime.setPredicate('mqtt_whenMessage', (args, util) => mqtt.whenMessage(args, util));
+  runtime.setPredicate('iot_whenMessage', (args, util) => iot.whenMessage(args, util));
+  return { runtime, mqtt, iot, engine: mqtt.engine };
+}
+
+const placeholders = (text) => [...text.matchAll(/\[(\w+)\]/g)].map((m) => m[1]).sort();
+
+test('getInfo: id, opcodes, block types and argument ids are exactly the manifest\'s (frozen)', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'extension-manifest.json'), 'utf8'));
+  const info = setup().mqtt.getInfo();
+  assert.equal(info.id, manifest.id);
+  const blocks = info.blocks.filter((b) => typeof b === 'object');
+  assert.deepEqual(
+    blocks.map((b) => ({ opcode: b.opcode, blockType: b.blockType, arguments: Object.keys(b.arguments ?? {}) })),
+    manifest.blocks.map((b) => ({ opcode: b.opcode, blockType: b.blockType, arguments: b.arguments })),
+  );
+  for (const b of blocks) assert.deepEqual(placeholders(b.text), Object.keys(b.arguments ?? {}).sort(), b.opcode);
+  const hat = blocks.find((b) => b.opcode === 'whenMessage');
+  assert.equal(hat.isEdgeActivated, false);
+  assert.deepEqual(info.menus.qos.items.map((i) => i.value), ['0', '1', '2']);
+});
+
+test('getInfo: every text and menu in English and zh-cn, with the same placeholders; other locales fall back to English', () => {
+  for (const Blocks of [MqttBlocks, IotBlocks]) {
+    const en = new Blocks(new StubRuntime(), { client: noClient, getLocale: () => 'en' }).getInfo();
+    const zh = new Blocks(new StubRuntime(), { client: noClient, getLocale: () => 'zh-cn' }).getInfo();
+    const fr = new Blocks(new StubRuntime(), { client: noClient, getLocale: () => 'fr' }).getInfo();
+    assert.deepEqual(fr, en);
+    const enBlocks = en.blocks.filter((b) => typeof b === 'object');
+    const zhBlocks = zh.blocks.filter((b) => typeof b === 'object');
+    for (let i = 0; i < enBlocks.length; i++) {
+      assert.notEqual(zhBlocks[i].text, enBlocks[i].text, enBlocks[i].opcode);
+      assert.match(zhBlocks[i].text, /[\u4e00-\u9fff]/, enBlocks[i].opcode);
+      assert.deepEqual(placeholders(zhBlocks[i].text), placeholders(enBlocks[i].text));
+    }
+    for (const [name, menu] of Object.entries(en.menus ?? {})) {
+      menu.items.forEach((item, i) => {
+        assert.equal(zh.menus[name].items[i].value, item.value);
+        if (!/^\d$/.test(item.text)) assert.notEqual(zh.menus[name].items[i].text, item.text);
+      });
+    }
+  }
+  assert.deepEqual(Object.keys(MESSAGES['zh-cn']).sort(), Object.keys(MESSAGES.en).sort());
+  assert.equal(pickLocale('zh-CN'), 'zh-cn');
+  assert.equal(pickLocale('zh_Hans'), 'zh-cn');
+  assert.equal(pickLocale('ja'), 'en');
+});
+
+test('CodeLab IoT blocks: id iot, the old opcodes and argument ids', () => {
+  const info = setup().iot.getInfo();
+  assert.equal(info.id, 'iot');
+  assert.deepEqual(
+    info.blocks.map((b) => [b.opcode, b.blockType, Object.keys(b.arguments ?? {})]),
+    [
+      ['connect_to_mqtt', 'command', ['mqtt_uri']],
+      ['mqtt_is_connected', 'Boolean', []],
+      ['subTopic', 'command', ['topic']],
+      ['whenMessage', 'hat', ['topic']],
+      ['getComingMessage', 'reporter', []],
+      ['pubMessage', 'command', ['topic', 'message']],
+    ],
+  );
+});
+
+test('casts: numbers, booleans, undefined become text; QoS 0/1/2 only; retain menu', () => {
+  assert.equal(toText(undefined), '');
+  assert.equal(toText(null), '');
+  assert.equal(toText(12.5), '12.5');
+  assert.equal(toText(true), 'true');
+  assert.equal(toText('猫'), '猫');
+  assert.equal(toText({ toString: () => { throw new Error('x'); } }), '');
+  assert.deepEqual(['0', '1', '2', 1, ' 2 ', '1.0'].map(toQos), [0, 1, 2, 1, 2, 1]);
+  assert.deepEqual(['3', '-1', '', 'a', undefined, 1.5, '0x1', NaN].map(toQos), Array(8).fill(null));
+  assert.deepEqual(['true', true, 'yes', '1', 1, '是'].map(toBool), Array(6).fill(true));
+  assert.deepEqual(['false', false, '', 'no', 0, undefined].map(toBool), Array(6).fill(false));
+});
+
+test('jsonGet: dot paths into objects and arrays; empty when absent or not JSON', () => {
+  const json = '{"a":{"b":[10,{"c":"猫"}]},"t":21.5,"ok":true,"n":null}';
+  const cases = [
+    ['a.b.0', '10'],
+    ['a.b.1.c', '猫'],
+    ['t', '21.5'],
+    ['ok', 'true'],
+    ['n', 'null'],
+    ['a.b', '[10,{"c":"猫"}]'],
+    ['', JSON.parse(JSON.stringify(json))],
+    ['a.x', ''],
+    ['a.b.5', ''],
+    ['t.x', ''],
+    ['constructor', ''],
+    ['__proto__', ''],
+  ];
+  for (const [p, expected] of cases) {
+    if (p === '') assert.equal(jsonGet(p, json), JSON.stringify(JSON.parse(json)));
+    else assert.equal(jsonGet(p, json), expected, p);
+  }
+  assert.equal(jsonGet('a', 'not json'), '');
+  assert.equal(jsonGet('a', undefined), '');
+  assert.equal(jsonGet(0, '[5]'), '5');
+  assert.equal(jsonGet('x', 42), '');
+  const { mqtt } = setup();
+  assert.equal(mqtt.jsonGet({ PATH: 'a.b.0', JSON: json }), '10');
+  assert.equal(mqtt.jsonGet({}), '');
+  assert.equal(mqtt.jsonGet(undefined), '');
+});
+
+test('topic filters: wildcards, $-topics, invalid filters', () => {
+  const yes = [['#', 'a'], ['#', 'a/b'], ['a/#', 'a'], ['a/#', 'a/b/c'], ['a/+', 'a/b'], ['+/+', 'a/b'], ['sensors/+/temp', 'sensors/1/temp'], ['+', ''], ['a//b', 'a//b'], ['/+', '/x'], ['$SYS/#', '$SYS/x']];
+  const no = [['a/+', 'a'], ['a/+', 'a/b/c'], ['a', 'a/b'], ['a/b', 'a'], ['#', '$SYS/x'], ['+/x', '$SYS/x'], ['a/#/b', 'a/x/b'], ['a+', 'a+'], ['', 'a']];
+  for (const [f, t] of yes) if (t !== '') assert.ok(topicMatches(f, t), `${f} ~ ${t}`);
+  for (const [f, t] of no) assert.ok(!topicMatches(f, t), `${f} !~ ${t}`);
+  assert.ok(validFilter('a/+/#') && !validFilter('a/#/b') && !validFilter('') && !validFilter('a#'));
+  assert.ok(validTopic('a/b') && !validTopic('a/+') && !validTopic('#') && !validTopic(''));
+  // shared subscriptions match like the filter inside (as src/topic.rs)
+  assert.ok(topicMatches('$share/g/a/+', 'a/b') && !topicMatches('$share/g/a/+', 'x/b'));
+  assert.ok(!validFilter('$share/g') && !validFilter('$share//a') && !validFilter('$share/g+/a'));
+  assert.ok(!validFilter('a'.repeat(65536)) && validFilter('猫'.repeat(21845)) && !validFilter('猫'.repeat(21846)));
+  assert.ok(!validTopic('a\u0000b'));
+});
+
+test('a burst to a busy script runs it once per message, in order, one run at a time', () => {
+  const { runtime, mqtt, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'burst');
+  const seen = [];
+  runtime.onRun = (thread) => seen.push(mqtt.message({}, { thread }));
+  for (let i = 0; i < 200; i++) engine.receive('burst', new TextEncoder().encode(`m${i}`));
+  assert.equal(seen.length, 1, 'the script is still running: one run only');
+  while (runtime.threads.length) {
+    assert.equal(runtime.threads.filter((t) => t.status !== 'done').length, 1);
+    runtime.finishAll();
+    engine.drain();
+  }
+  assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => `m${i}`));
+  assert.equal(engine.dropped, 0);
+  clearTimeout(engine.drainTimer);
+});
+
+test('two hats with different filters each get their own; a message matching both runs both', () => {
+  const { runtime, mqtt, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  const stage = runtime.addTarget('Stage');
+  const temp = runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'sensors/+/temp');
+  const all = runtime.addHatScript(stage, 'mqtt_whenMessage', 'TOPIC', 'sensors/#');
+  const other = runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'chat');
+  const runs = new Map([[temp, []], [all, []], [other, []]]);
+  runtime.onRun = (thread, script) => runs.get(script).push(`${mqtt.messageTopic({}, { thread })}=${mqtt.message({}, { thread })}`);
+  engine.receive('sensors/1/temp', '20');
+  engine.receive('sensors/1/hum', '50');
+  engine.receive('chat', 'hi');
+  for (let i = 0; i < 5; i++) {
+    runtime.finishAll();
+    engine.drain();
+  }
+  assert.deepEqual(runs.get(temp), ['sensors/1/temp=20']);
+  assert.deepEqual(runs.get(all), ['sensors/1/temp=20', 'sensors/1/hum=50']);
+  assert.deepEqual(runs.get(other), ['chat=hi']);
+  clearTimeout(engine.drainTimer);
+});
+
+test('message/messageTopic: each running script sees its own; elsewhere the latest', () => {
+  const { runtime, mqtt, engine } = setup();
+  const a = runtime.addTarget('A');
+  const b = runtime.addTarget('B');
+  runtime.addHatScript(a, 'mqtt_whenMessage', 'TOPIC', 'x/#');
+  runtime.addHatScript(b, 'mqtt_whenMessage', 'TOPIC', 'x/#');
+  engine.receive('x/1', 'one');
+  const [t1, t2] = runtime.threads;
+  engine.receive('x/2', 'two'); // both busy: queued
+  assert.equal(mqtt.message({}, { thread: t1 }), 'one');
+  runtime.finish(t1);
+  engine.drain();
+  const t3 = runtime.threads.find((t) => t !== t2);
+  assert.equal(mqtt.message({}, { thread: t3 }), 'two');
+  assert.equal(mqtt.messageTopic({}, { thread: t3 }), 'x/2');
+  assert.equal(mqtt.message({}, { thread: t2 }), 'one', 'the older run still sees its own message');
+  assert.equal(mqtt.message({}, { thread: {} }), 'two', 'outside a hat run: the latest');
+  assert.equal(mqtt.message({}, undefined), 'two');
+  assert.equal(mqtt.messageTopic(), 'x/2');
+  clearTimeout(engine.drainTimer);
+});
+
+test('a reporter in the hat\'s topic input is evaluated per run', () => {
+  const { runtime, mqtt, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  let filter = 'a/+';
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', { reporter: () => filter });
+  const seen = [];
+  runtime.onRun = (thread) => seen.push(mqtt.message({}, { thread }));
+  engine.receive('a/1', '1');
+  runtime.finishAll();
+  engine.receive('b/1', '2');
+  runtime.finishAll();
+  filter = 'b/#';
+  engine.receive('b/1', '3');
+  runtime.finishAll();
+  assert.deepEqual(seen, ['1', '3']);
+});
+
+test('overflow: beyond the queue limit messages are counted and shown in status, never silently lost', () => {
+  const { runtime, mqtt, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', '#');
+  for (let i = 0; i < QUEUE_LIMIT + 6; i++) engine.receive('t', String(i));
+  // one is running, QUEUE_LIMIT wait (the running one was taken off the queue)
+  assert.equal(engine.dropped, 5);
+  assert.match(mqtt.status(), /5 messages dropped \(queue full\)/);
+  const zh = setup({ locale: 'zh-cn' });
+  zh.engine.dropped = 3;
+  assert.match(zh.mqtt.status(), /丢弃了 3 条消息/);
+  clearTimeout(engine.drainTimer);
+});
+
+test('stop (PROJECT_STOP_ALL) clears the runs waiting to start, keeps the connection state', () => {
+  const { runtime, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', '#');
+  for (let i = 0; i < 10; i++) engine.receive('t', String(i));
+  assert.equal(runtime.runs.length, 1);
+  runtime.emit('PROJECT_STOP_ALL');
+  runtime.finishAll();
+  engine.drain();
+  assert.equal(runtime.runs.length, 1);
+  assert.equal(engine.queues.size, 0);
+});
+
+test('CodeLab IoT hat and getComingMessage use the same engine and filters', () => {
+  const { runtime, iot, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  runtime.addHatScript(sprite, 'iot_whenMessage', 'topic', '/scratch3_sub');
+  const seen = [];
+  runtime.onRun = (thread) => seen.push(iot.getComingMessage({}, { thread }));
+  engine.receive('/scratch3_sub', 'a');
+  engine.receive('/scratch3_sub', 'b');
+  engine.receive('/other', 'c');
+  runtime.finishAll();
+  engine.drain();
+  assert.deepEqual(seen, ['a', 'b']);
+  assert.equal(iot.getComingMessage(), 'c');
+  runtime.finishAll();
+});
+
+test('binary and invalid UTF-8 payloads never throw; Chinese text is intact', () => {
+  const { runtime, mqtt, engine } = setup();
+  engine.receive('t', new Uint8Array([0xff, 0x00, 0xfe]));
+  assert.equal(mqtt.message(), '\ufffd\u0000\ufffd');
+  engine.receive('t', new TextEncoder().encode('你好，世界 🐱'));
+  assert.equal(mqtt.message(), '你好，世界 🐱');
+  assert.equal(runtime.runs.length, 0);
+});
+
+test('hat predicate with odd arguments and no thread never throws', () => {
+  const { mqtt, iot } = setup();
+  assert.equal(mqtt.whenMessage({}, undefined), false);
+  assert.equal(mqtt.whenMessage(undefined, {}), false);
+  assert.equal(mqtt.whenMessage({ TOPIC: 5 }, { thread: {} }), false);
+  assert.equal(iot.whenMessage(null, null), false);
+});
+
+test('blocks before connecting: clear status, no throw', async () => {
+  const { mqtt, iot } = setup();
+  assert.equal(mqtt.status(), 'not connected');
+  assert.equal(mqtt.isConnected(), false);
+  assert.equal(iot.mqtt_is_connected(), false);
+  await mqtt.publish({ PAYLOAD: 'x', TOPIC: 'a' });
+  assert.equal(mqtt.status(), 'not connected · not connected: use the connect block first');
+  await mqtt.subscribe({ TOPIC: 'a', QOS: '0' });
+  await mqtt.unsubscribe({ TOPIC: 'a' });
+  await mqtt.disconnect();
+  await iot.pubMessage({ topic: 'a', message: 'b' });
+  await iot.subTopic({ topic: 'a' });
+  for (const args of [undefined, {}, { TOPIC: 3, QOS: true, PAYLOAD: false, RETAIN: null }]) {
+    for (const op of ['subscribe', 'unsubscribe', 'publish', 'publishWith']) await mqtt[op](args);
+  }
+  const zh = setup({ locale: 'zh-cn' });
+  await zh.mqtt.publish({ PAYLOAD: 'x', TOPIC: 'a' });
+  assert.equal(zh.mqtt.status(), '未连接 · 未连接：请先使用“连接到”积木');
+});
+
+test('sandboxed worker mode (no runtime): the hat is edge-activated and polled, one message per true→false cycle, in order', () => {
+  const options = { client: noClient, getLocale: () => 'en', polled: true };
+  const mqtt = new MqttBlocks(null, options);
+  const hat = mqtt.getInfo().blocks.find((x) => x.opcode === 'whenMessage');
+  assert.equal(hat.isEdgeActivated, true);
+  const engine = mqtt.engine;
+  // the VM polls the hat every frame; a filter starts collecting once polled
+  assert.equal(mqtt.whenMessage({ TOPIC: 'w/+' }, {}), false);
+  engine.receive('w/a', '1');
+  engine.receive('x', 'other');
+  engine.receive('w/b', '2');
+  const polls = Array.from({ length: 6 }, () => [mqtt.whenMessage({ TOPIC: 'w/+' }, {}), mqtt.message({}, {})]);
+  assert.deepEqual(polls.map(([fired]) => fired), [true, false, true, false, false, false]);
+  assert.deepEqual(polls.filter(([fired]) => fired).map(([, m]) => m), ['1', '2']);
+  engine.clearQueues();
+  engine.polled.clear();
+});
