@@ -63,6 +63,8 @@ async function burst(topic, lines, qos = 1) {
       stdio: ['pipe', 'ignore', 'pipe'],
     }),
   );
+  // If mosquitto_pub dies early the exit code below says so; a broken pipe would only hide it.
+  child.stdin.on('error', () => {});
   child.stdin.end(lines.join('\n') + '\n');
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 0, 'mosquitto_pub -l');

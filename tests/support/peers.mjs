@@ -47,7 +47,12 @@ function runPeer(name, command, args, { input = null, timeoutMs = 15000 } = {}) 
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  if (input !== null) child.stdin.end(input);
+  if (input !== null) {
+    // A peer may exit before reading all of stdin (mosquitto_pub -n reads none): the broken pipe
+    // is not the peer's failure — its exit code and output say how it went.
+    child.stdin.on('error', () => {});
+    child.stdin.end(input);
+  }
 
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -143,7 +148,8 @@ export async function mosquittoPub(broker, { topic, payload, qos = 0, retain = f
   args.push('-q', String(qos), ...(retain ? ['-r'] : []), ...loginArgs(broker, login, '-u', '-P'));
   // -s: the message is stdin, byte for byte; -n: a zero-length message (-s would read none).
   args.push(...(bytes.length ? ['-s'] : ['-n']));
-  await runPeer('mosquitto_pub', 'mosquitto_pub', args, { input: bytes, timeoutMs }).succeeded();
+  const input = bytes.length ? bytes : null;
+  await runPeer('mosquitto_pub', 'mosquitto_pub', args, { input, timeoutMs }).succeeded();
 }
 
 // ---------------------------------------------------------------- Eclipse Paho (Python)
