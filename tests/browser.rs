@@ -366,6 +366,28 @@ async fn bad_input_is_a_clear_error_not_a_panic() {
     assert_eq!(code(&after_end), "ERR_CLOSED");
 }
 
+#[wasm_bindgen_test]
+async fn a_client_freed_right_after_its_last_calls_leaves_no_error_behind() {
+    let record = Function::new_no_args(
+        "globalThis.__errors = []; \
+         globalThis.addEventListener('error', (e) => globalThis.__errors.push(String(e.message)));",
+    );
+    record.call0(&JsValue::UNDEFINED).unwrap();
+    let probe = Probe::new(env(OPEN_WS), "{}").unwrap();
+    probe.wait_for("connect", 1, 5_000).await;
+    // In one turn: end, publish (queues a flush for later), then free the connection.
+    let ended = probe.connection.end();
+    let published = probe
+        .connection
+        .publish("a".into(), "x".into(), JsValue::UNDEFINED);
+    drop(probe);
+    JsFuture::from(ended).await.unwrap();
+    assert_eq!(code(&JsFuture::from(published).await.unwrap_err()), "ERR_CLOSED");
+    sleep(100).await;
+    let errors = Reflect::get(&js_sys::global(), &"__errors".into()).unwrap();
+    assert_eq!(js_sys::Array::from(&errors).length(), 0, "{errors:?}");
+}
+
 async fn probe_publish_after_end() -> JsValue {
     let probe = Probe::new(env(OPEN_WS), "{}").unwrap();
     probe.wait_for("connect", 1, 5_000).await;

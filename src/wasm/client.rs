@@ -67,8 +67,6 @@ struct Driver {
 
 struct Shared {
     driver: RefCell<Driver>,
-    /// The microtask that flushes operations queued in this turn (see `Shared::defer`).
-    flush: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
 /// One MQTT connection to one broker over a WebSocket. JS code uses `MqttClient` from
@@ -141,7 +139,6 @@ impl Connection {
         };
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
-            flush: RefCell::new(None),
         });
         let weak = Rc::downgrade(&shared);
         let timer = Timer::new(Rc::new(move || {
@@ -153,13 +150,6 @@ impl Connection {
             }
         }));
         shared.driver.borrow_mut().timer = Some(timer);
-        let weak = Rc::downgrade(&shared);
-        let flush = Closure::<dyn FnMut()>::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                Shared::flush(&shared);
-            }
-        });
-        *shared.flush.borrow_mut() = Some(flush);
         Ok(Self { shared })
     }
 
@@ -315,7 +305,7 @@ impl Shared {
             f(&mut driver.session, now());
             !std::mem::replace(&mut driver.flush_queued, true)
         };
-        if queue && !queue_microtask(&shared.flush.borrow()) {
+        if queue && !queue_flush(shared) {
             Self::flush(shared);
         }
     }
@@ -667,14 +657,20 @@ fn outgoing_message(
     Ok(message)
 }
 
-/// Queues `task` as a microtask (`queueMicrotask` exists in windows and workers); false when it
-/// could not be queued, so the caller runs it at once instead.
-fn queue_microtask(task: &Option<Closure<dyn FnMut()>>) -> bool {
-    let Some(task) = task else { return false };
+/// Queues a flush of `shared` as a microtask (`queueMicrotask` exists in windows and workers);
+/// false when it could not be queued, so the caller flushes at once. The task holds only a weak
+/// reference and frees itself when run: a client freed before the microtask runs is no error.
+fn queue_flush(shared: &Rc<Shared>) -> bool {
     let global = js_sys::global();
     let Ok(queue) = Reflect::get(&global, &"queueMicrotask".into()).and_then(|f| f.dyn_into::<Function>())
     else {
         return false;
     };
-    queue.call1(&global, task.as_ref()).is_ok()
+    let weak = Rc::downgrade(shared);
+    let task = Closure::once_into_js(move || {
+        if let Some(shared) = weak.upgrade() {
+            Shared::flush(&shared);
+        }
+    });
+    queue.call1(&global, &task).is_ok()
 }
