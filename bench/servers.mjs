@@ -9,19 +9,9 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
+import { varint } from './page/varint.js';
 
 const wallNow = () => performance.timeOrigin + performance.now();
-
-export function varint(n) {
-  const out = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 128;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 /** One QoS 0 PUBLISH packet. */
 export function publishPacket(topic, payload) {

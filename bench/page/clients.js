@@ -9,6 +9,7 @@
 //
 // `onMessage()` is called once per PUBLISH handed to the application; the adapters do not touch
 // the payload beyond what the client itself does before its callback.
+import { varint } from './varint.js';
 
 const uid = () => `bench-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -108,17 +109,6 @@ const paho = {
 // produced in one turn go out as one frame. It assumes whole packets per frame, which holds for
 // mosquitto and for the firehose.
 const encoder = new TextEncoder();
-
-function varint(n) {
-  const out = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 128;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 function packet(first, body) {
   const head = [first, ...varint(body.length)];

@@ -10,29 +10,13 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 let api = null;
 
-class TimerWorker {
-  #timer = null;
-  onmessage = null;
-  postMessage(ms) {
-    clearTimeout(this.#timer);
-    if (ms >= 0) this.#timer = setTimeout(() => this.onmessage?.({ data: 0 }), ms);
-  }
-  terminate() {
-    clearTimeout(this.#timer);
-    this.onmessage = null;
-  }
-}
-
 export async function nodeClient() {
   if (api) return api;
   const library = path.join(ROOT, 'dist', 'scratch-mqtt.js');
   if (!fs.existsSync(library)) throw new Error('dist/ is not built: run npm run build');
   globalThis.WebSocket ??= WebSocket;
-  // The client's timer runs in a Worker, else on setTimeout. Node has no global Worker, and its
-  // setTimeout returns an object the shell cannot clear (src/wasm/timer.rs keeps only numeric
-  // handles), so a timer outlives its client and fires into a dropped closure. In Node tests the
-  // timer Worker is stood in for by this: the same protocol (postMessage(ms) arms, -1 disarms).
-  globalThis.Worker ??= TimerWorker;
+  // Node has no Worker: the client's timer falls back to setTimeout, whose handle (an object
+  // in Node) the shell keeps and clears.
   const mod = await import(library);
   await mod.load(fs.readFileSync(path.join(ROOT, 'dist', 'scratch_mqtt_bg.wasm')));
   api = { load: mod.load, MqttClient: mod.MqttClient };
