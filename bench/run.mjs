@@ -6,6 +6,7 @@
 //   npm run bench                 full run: every figure the median of 3 runs
 //   npm run bench -- --quick      under a minute: fewer messages, 1 run each (npm test's smoke run)
 //   options: --runs N  --out FILE  --check (exit 1 unless every client produced every number)
+//            --only GROUP[,GROUP]  measure only these: size cold fire mosquitto publish rtt memory scratch
 //            --profile CLIENT[,CLIENT]  CPU-profile those clients' 16 B firehose runs (Chromium's
 //            profiler over CDP): test-results/bench-<client>.cpuprofile, and the top functions
 
@@ -29,6 +30,8 @@ const option = (name, fallback) => {
 const QUICK = flag('--quick');
 const RUNS = Number(option('--runs', QUICK ? 1 : 3));
 const OUT = path.resolve(ROOT, option('--out', 'bench/results.json'));
+const ONLY = new Set((option('--only', '') ?? '').split(',').filter(Boolean));
+const wanted = (group) => ONLY.size === 0 || ONLY.has(group);
 const PROFILE = new Set((option('--profile', '') ?? '').split(',').filter(Boolean));
 
 const CONFIG = QUICK
@@ -167,14 +170,14 @@ async function main() {
 
   try {
     // 7. Sizes: nothing to run, measured first.
-    for (const client of ['ours', 'mqttjs', 'paho']) {
+    for (const client of wanted('size') ? ['ours', 'mqttjs', 'paho'] : []) {
       const bytes = LOADED_FILES[client].reduce((sum, f) => sum + zlib.gzipSync(fs.readFileSync(path.join(ROOT, f)), { level: 9 }).length, 0);
       record('gzip', client, bytes / 1024);
     }
-    log(`sizes (KB gzip): ${['ours', 'mqttjs', 'paho'].map((c) => `${LABEL[c]} ${fmt(median(samples.gzip[c]), 'gzip')}`).join(', ')}`);
+    if (wanted('size')) log(`sizes (KB gzip): ${['ours', 'mqttjs', 'paho'].map((c) => `${LABEL[c]} ${fmt(median(samples.gzip[c]), 'gzip')}`).join(', ')}`);
 
     // 5. Cold start, first, while the browser is as fresh as it gets.
-    for (let run = 1; run <= RUNS; run++) {
+    for (let run = 1; run <= (wanted('cold') ? RUNS : 0); run++) {
       for (const client of CLIENTS) {
         const ms = await attempt(`cold start ${client}`, async () => {
           const { page } = await openPage(client, true);
@@ -195,7 +198,8 @@ async function main() {
     const pages = {};
     for (const client of CLIENTS) pages[client] = await openPage(client);
 
-    const each = async (label, fn) => {
+    const each = async (group, label, fn) => {
+      if (!wanted(group)) return;
       for (let run = 1; run <= RUNS; run++) {
         for (const client of CLIENTS) {
           const line = await attempt(`${label} ${client}`, () => fn(client, pages[client].page, run, pages[client].cdp));
@@ -206,7 +210,7 @@ async function main() {
 
     // 1. Parser-bound receive from the firehose.
     for (const [id, size, n] of [['recvFire16', 16, CONFIG.fire16], ['recvFire1k', 1024, CONFIG.fire1k]]) {
-      await each(`firehose ${size === 16 ? '16 B' : '1 KB'}`, async (client, page, run, cdp) => {
+      await each('fire', `firehose ${size === 16 ? '16 B' : '1 KB'}`, async (client, page, run, cdp) => {
         const profiling = PROFILE.has(client) && size === 16 && run === 1;
         await page.evaluate((o) => window.bench.prepareReceive(o), { url: firehose.url, topic: 'fire/#' });
         if (profiling) {
@@ -225,7 +229,7 @@ async function main() {
     }
 
     // 2. Receive through mosquitto, one packet per frame, published by a raw TCP peer.
-    await each('via mosquitto', async (client, page, run) => {
+    await each('mosquitto', 'via mosquitto', async (client, page, run) => {
       const topic = `bench/m/${client}/${run}`;
       await page.evaluate((o) => window.bench.prepareReceive(o), { url: broker.wsUrl, topic });
       const result = page.evaluate((o) => window.bench.awaitReceive(o), { n: CONFIG.mosquitto, idleMs: 2000 });
@@ -237,7 +241,7 @@ async function main() {
     });
 
     // 3. Publish: QoS 0 counted where it arrives (the firehose server), QoS 1 acknowledged.
-    await each('publish QoS 0', async (client, page) => {
+    await each('publish', 'publish QoS 0', async (client, page) => {
       const n = CONFIG.pub0;
       const arrived = firehose.countArrivals(n);
       const { startWall } = await page.evaluate((o) => window.bench.publish(o), { url: firehose.url, topic: 'pub/t', n, qos: 0 });
@@ -246,14 +250,14 @@ async function main() {
       record('pubQos0', client, rate);
       return `${fmt(rate)} msg/s`;
     });
-    await each('publish QoS 1', async (client, page) => {
+    await each('publish', 'publish QoS 1', async (client, page) => {
       const r = await page.evaluate((o) => window.bench.publish(o), { url: firehose.url, topic: 'pub/t', n: CONFIG.pub1, qos: 1 });
       record('pubQos1', client, r.rate);
       return `${fmt(r.rate)} msg/s`;
     });
 
     // 4. Round trips through mosquitto.
-    await each('round trip', async (client, page, run) => {
+    await each('rtt', 'round trip', async (client, page, run) => {
       const r = await page.evaluate((o) => window.bench.latency(o), { url: broker.wsUrl, topic: `bench/echo/${client}/${run}`, n: CONFIG.rtt });
       record('rttP50', client, r.p50);
       record('rttP99', client, r.p99);
@@ -261,7 +265,7 @@ async function main() {
     });
 
     // 6. Memory before and after CONFIG.memory messages (16 B, firehose), after a forced GC.
-    await each('memory', async (client, page, run, cdp) => {
+    await each('memory', 'memory', async (client, page, run, cdp) => {
       const usage = async () => {
         await cdp.send('HeapProfiler.collectGarbage');
         const { usedSize } = await cdp.send('Runtime.getHeapUsage');
@@ -282,7 +286,7 @@ async function main() {
     });
 
     // 8. Scratch: hat deliveries in scratch-vm, ours and the one-slot polled pattern (bench/scratch.mjs).
-    const scratch = await attempt(
+    const scratch = !wanted('scratch') ? undefined : await attempt(
       'scratch',
       () => measureScratch({ browser, site, firehose, broker, config: CONFIG, progress: log }),
       (QUICK ? 60_000 : 120_000) * RUNS,

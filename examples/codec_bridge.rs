@@ -353,7 +353,7 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
                 }),
                 _ => None,
             };
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol,
                 clean_start: js.get("clean").and_then(Value::as_bool).unwrap_or(true),
                 keep_alive: num(js, "keepalive")?.unwrap_or(0),
@@ -362,7 +362,7 @@ fn packet_from_js(js: &Value, version: ProtocolVersion) -> Result<Packet<'static
                 username: string(js, "username")?,
                 password: binary(js, "password")?,
                 properties: properties()?,
-            })
+            }))
         }
         "connack" => Packet::ConnAck(ConnAck {
             session_present: boolean(js, "sessionPresent")?,

@@ -20,6 +20,7 @@ const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'error', 'message', 
 
 export class MqttClient {
   #connection;
+  /** event → listeners; each list is replaced by on/off, never changed in place. */
   #listeners = new Map(EVENTS.map((name) => [name, []]));
   #ended = false;
 
@@ -49,7 +50,7 @@ export class MqttClient {
 
   on(event, listener) {
     if (typeof listener !== 'function') throw new TypeError('listener must be a function');
-    this.#listenersOf(event).push(listener);
+    this.#listeners.set(event, [...this.#listenersOf(event), listener]);
     return this;
   }
 
@@ -65,7 +66,7 @@ export class MqttClient {
   off(event, listener) {
     const list = this.#listenersOf(event);
     const index = list.findIndex((f) => f === listener || f.listener === listener);
-    if (index >= 0) list.splice(index, 1);
+    if (index >= 0) this.#listeners.set(event, list.filter((_, i) => i !== index));
     return this;
   }
 
@@ -103,8 +104,9 @@ export class MqttClient {
   }
 
   #emit(name, a, b, c) {
-    // A copy: listeners may remove themselves (once) while we iterate.
-    for (const listener of [...(this.#listeners.get(name) ?? [])]) {
+    // Lists are replaced, never changed, by on/off: a listener that removes itself (once) while
+    // we iterate leaves this list intact, and no copy is made per message.
+    for (const listener of this.#listeners.get(name) ?? []) {
       try {
         listener.call(this, a, b, c);
       } catch (error) {

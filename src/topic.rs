@@ -57,7 +57,8 @@ fn validate_common(topic: &str) -> Result<(), TopicError> {
     if topic.len() > MAX_TOPIC_LEN {
         return Err(TopicError::TooLong);
     }
-    if topic.contains('\0') {
+    // Byte scans: these run on every received message, and char patterns cost several times more.
+    if topic.as_bytes().contains(&0) {
         return Err(TopicError::NullCharacter);
     }
     Ok(())
@@ -66,7 +67,7 @@ fn validate_common(topic: &str) -> Result<(), TopicError> {
 /// Checks a topic name, as published to.
 pub fn validate_name(name: &str) -> Result<(), TopicError> {
     validate_common(name)?;
-    if name.contains(['+', '#']) {
+    if name.bytes().any(|b| b == b'+' || b == b'#') {
         return Err(TopicError::WildcardInName);
     }
     Ok(())

@@ -996,10 +996,10 @@ fn encode_rejects_what_the_wire_cannot_carry() {
         (
             "password of 65,536 bytes",
             V5,
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 password: Some(Cow::Owned(vec![0; 65_536])),
                 ..connect(V5)
-            }),
+            })),
             E::StringTooLong,
         ),
         (
@@ -1020,10 +1020,10 @@ fn encode_rejects_what_the_wire_cannot_carry() {
         (
             "U+0000 in a client id",
             V3_1,
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 client_id: Cow::Borrowed("\0"),
                 ..connect(V3_1)
-            }),
+            })),
             E::NullCharacter,
         ),
         (
@@ -1035,7 +1035,7 @@ fn encode_rejects_what_the_wire_cannot_carry() {
         (
             "wildcard in a will topic",
             V3_1_1,
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 will: Some(Will {
                     topic: Cow::Borrowed("+"),
                     payload: Cow::Borrowed(b""),
@@ -1044,7 +1044,7 @@ fn encode_rejects_what_the_wire_cannot_carry() {
                     properties: Properties::default(),
                 }),
                 ..connect(V3_1_1)
-            }),
+            })),
             E::InvalidTopicName,
         ),
         (
@@ -1109,10 +1109,10 @@ fn encode_rejects_what_the_wire_cannot_carry() {
         (
             "3.1.1 password without user name",
             V5, // CONNECT is written for its own protocol
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 password: Some(Cow::Borrowed(b"p")),
                 ..connect(V3_1_1)
-            }),
+            })),
             E::InvalidConnectFlags,
         ),
         (
@@ -1181,13 +1181,13 @@ fn encode_rejects_what_the_wire_cannot_carry() {
         (
             "topic alias in CONNECT",
             V5,
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 properties: Properties {
                     topic_alias: Some(1),
                     ..Properties::default()
                 },
                 ..connect(V5)
-            }),
+            })),
             E::PropertyNotAllowed {
                 property: 0x23,
                 packet_type: PacketType::Connect,
@@ -1196,7 +1196,7 @@ fn encode_rejects_what_the_wire_cannot_carry() {
         (
             "session expiry in will properties",
             V5,
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 will: Some(Will {
                     topic: Cow::Borrowed("w"),
                     payload: Cow::Borrowed(b""),
@@ -1208,7 +1208,7 @@ fn encode_rejects_what_the_wire_cannot_carry() {
                     },
                 }),
                 ..connect(V5)
-            }),
+            })),
             E::PropertyNotAllowed {
                 property: 0x11,
                 packet_type: PacketType::Connect,

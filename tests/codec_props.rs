@@ -221,7 +221,7 @@ fn connect(version: ProtocolVersion) -> impl Strategy<Value = Packet<'static>> {
                 if version == ProtocolVersion::V3_1_1 && username.is_none() {
                     password = None;
                 }
-                Packet::Connect(Connect {
+                Packet::Connect(Box::new(Connect {
                     protocol: version,
                     clean_start,
                     keep_alive,
@@ -230,7 +230,7 @@ fn connect(version: ProtocolVersion) -> impl Strategy<Value = Packet<'static>> {
                     username,
                     password,
                     properties,
-                })
+                }))
             },
         )
 }

@@ -114,7 +114,7 @@ fn v3_1_connect() -> Vector {
             0x00, 0x01, b'u', // user name "u"
             0x00, 0x01, b'p', // password "p"
         ],
-        packet: Packet::Connect(Connect {
+        packet: Packet::Connect(Box::new(Connect {
             protocol: V3_1,
             clean_start: true,
             keep_alive: 60,
@@ -129,7 +129,7 @@ fn v3_1_connect() -> Vector {
             username: Some(s("u")),
             password: Some(b(b"p")),
             properties: no_props(),
-        }),
+        })),
     }
 }
 
@@ -371,7 +371,7 @@ fn v3_1_1_connect() -> Vector {
             0x00, 0x03, b'c', b'i', b'd', // client id "cid"
             0x00, 0x04, b'u', b's', b'e', b'r', // user name "user"
         ],
-        packet: Packet::Connect(Connect {
+        packet: Packet::Connect(Box::new(Connect {
             protocol: V3_1_1,
             clean_start: false,
             keep_alive: 30,
@@ -380,7 +380,7 @@ fn v3_1_1_connect() -> Vector {
             username: Some(s("user")),
             password: None,
             properties: no_props(),
-        }),
+        })),
     }
 }
 
@@ -398,7 +398,7 @@ fn v3_1_1_connect_will() -> Vector {
             0x00, 0x01, b't', // will topic "t"
             0x00, 0x00, // will message: empty
         ],
-        packet: Packet::Connect(Connect {
+        packet: Packet::Connect(Box::new(Connect {
             protocol: V3_1_1,
             clean_start: true,
             keep_alive: 0,
@@ -413,7 +413,7 @@ fn v3_1_1_connect_will() -> Vector {
             username: None,
             password: None,
             properties: no_props(),
-        }),
+        })),
     }
 }
 
@@ -695,7 +695,7 @@ fn v5_connect() -> Vector {
             0x00, // property length 0
             0x00, 0x00, // client id ""
         ],
-        packet: Packet::Connect(Connect {
+        packet: Packet::Connect(Box::new(Connect {
             protocol: V5,
             clean_start: true,
             keep_alive: 60,
@@ -704,7 +704,7 @@ fn v5_connect() -> Vector {
             username: None,
             password: None,
             properties: no_props(),
-        }),
+        })),
     }
 }
 
@@ -732,7 +732,7 @@ fn v5_connect_will_properties() -> Vector {
             0x00, 0x04, b'g', b'o', b'n', b'e', // will payload "gone"
             0x00, 0x02, b'p', b'w', // password "pw"
         ],
-        packet: Packet::Connect(Connect {
+        packet: Packet::Connect(Box::new(Connect {
             protocol: V5,
             clean_start: true,
             keep_alive: 10,
@@ -758,7 +758,7 @@ fn v5_connect_will_properties() -> Vector {
                 maximum_packet_size: Some(1024),
                 ..no_props()
             },
-        }),
+        })),
     }
 }
 

@@ -31,7 +31,7 @@ fn connect_packet(pair: &Pair, index: usize) -> scratch_mqtt::codec::Connect<'st
             _ => None,
         })
         .collect();
-    connects[index].clone()
+    (*connects[index]).clone()
 }
 
 fn count_connects(pair: &Pair) -> usize {

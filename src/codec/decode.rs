@@ -79,7 +79,7 @@ fn decode_body<'a>(
     version: ProtocolVersion,
 ) -> Result<Packet<'a>, DecodeError> {
     Ok(match packet_type {
-        PacketType::Connect => Packet::Connect(connect::decode_connect(r)?),
+        PacketType::Connect => Packet::Connect(Box::new(connect::decode_connect(r)?)),
         PacketType::ConnAck => Packet::ConnAck(connect::decode_connack(r, version)?),
         PacketType::Publish => Packet::Publish(publish::decode(r, flags, version)?),
         PacketType::PubAck => Packet::PubAck(ack::decode(r, packet_type, version)?),

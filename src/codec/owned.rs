@@ -16,7 +16,7 @@ fn own<B: ?Sized + ToOwned + 'static>(value: Cow<'_, B>) -> Cow<'static, B> {
 impl Packet<'_> {
     pub fn into_owned(self) -> Packet<'static> {
         match self {
-            Self::Connect(p) => Packet::Connect(p.into_owned()),
+            Self::Connect(p) => Packet::Connect(Box::new((*p).into_owned())),
             Self::ConnAck(p) => Packet::ConnAck(p.into_owned()),
             Self::Publish(p) => Packet::Publish(p.into_owned()),
             Self::PubAck(p) => Packet::PubAck(p.into_owned()),

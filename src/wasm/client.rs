@@ -19,7 +19,8 @@ use crate::client::{
 };
 use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, SubscriptionOptions};
 
-use super::convert::{self, message_packet, payload_bytes, payload_value, properties_object};
+use super::batch::{MessageBatch, TopicSlots};
+use super::convert::{self, payload_bytes, properties_object};
 use super::errors::{self, js_error};
 use super::options::{self, JsPublishProperties};
 use super::socket::{Socket, SocketEvent};
@@ -37,6 +38,8 @@ struct Waiter {
 /// What happened in one turn that JS must hear about, in order.
 enum Notice {
     Event(Event),
+    /// Consecutive messages, delivered in one call.
+    Messages(MessageBatch),
     Settle {
         waiter: Waiter,
         result: Result<Completion, ClientError>,
@@ -62,6 +65,10 @@ struct Driver {
     end_waiters: Vec<Function>,
     /// `dispatch(name, a, b, c)` of the JS wrapper.
     dispatch: Function,
+    /// Topics of received messages already known to the JS side.
+    topics: TopicSlots,
+    /// MQTT 5: messages may carry properties.
+    v5: bool,
     ever_connected: bool,
 }
 
@@ -125,6 +132,7 @@ impl Connection {
         } else {
             "mqtt"
         };
+        let v5 = options.version.is_v5();
         let session = Client::new(options, random_u32).map_err(|e| errors::from_options(&e))?;
         let driver = Driver {
             session,
@@ -139,6 +147,8 @@ impl Connection {
             waiters: SortedMap::new(),
             end_waiters: Vec::new(),
             dispatch,
+            topics: TopicSlots::new(),
+            v5,
             ever_connected: false,
         };
         let shared = Rc::new(Shared {
@@ -353,6 +363,16 @@ impl Shared {
             match notice {
                 Notice::Settle { waiter, result } => settle(waiter, result),
                 Notice::Event(event) => Self::emit_event(shared, event),
+                Notice::Messages(batch) => {
+                    let Ok((topics, dispatch)) = shared
+                        .driver
+                        .try_borrow()
+                        .map(|d| (d.topics.strings().clone(), d.dispatch.clone()))
+                    else {
+                        return;
+                    };
+                    batch.deliver(&topics, &dispatch);
+                }
             }
         }
     }
@@ -371,15 +391,6 @@ impl Shared {
                     let _ = Reflect::set(&details, &"properties".into(), &properties);
                 }
                 Self::emit(shared, "connect", &[details.into()]);
-            }
-            Event::Message(message) => {
-                let payload = payload_value(&message.payload);
-                let packet = message_packet(&message, &payload);
-                Self::emit(
-                    shared,
-                    "message",
-                    &[message.topic.as_str().into(), payload, packet.into()],
-                );
             }
             Event::ConnectionLost(reason) => {
                 let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
@@ -415,8 +426,8 @@ impl Shared {
                 Self::finish_end(shared);
                 Self::emit(shared, "end", &[]);
             }
-            // Acted on inside the driver; never queued as notices.
-            Event::OpenTransport | Event::CloseTransport | Event::Completed { .. } => {}
+            // Acted on inside the driver or batched; never queued as single notices.
+            Event::OpenTransport | Event::CloseTransport | Event::Completed { .. } | Event::Message(_) => {}
         }
     }
 
@@ -447,6 +458,14 @@ impl Driver {
                     // No waiter: its promise was refused before it existed ("busy").
                     if let Some(waiter) = self.waiters.remove(&op) {
                         notices.push(Notice::Settle { waiter, result });
+                    }
+                }
+                Some(Event::Message(message)) => {
+                    if !matches!(notices.last(), Some(Notice::Messages(_))) {
+                        notices.push(Notice::Messages(MessageBatch::default()));
+                    }
+                    if let Some(Notice::Messages(batch)) = notices.last_mut() {
+                        batch.push(&message, self.v5, &mut self.topics);
                     }
                 }
                 Some(event) => {

@@ -1,28 +1,13 @@
-//! Values crossing the boundary: payloads in (string or bytes), messages and properties out.
+//! Values crossing the boundary: payloads in (string or bytes), properties out (messages go
+//! out in batches, see `batch`).
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::client::Message;
 use crate::codec::{Properties, QoS};
 
 use super::errors::js_error;
-
-#[wasm_bindgen(inline_js = "
-const utf8 = new TextDecoder();
-export class Payload extends Uint8Array {
-  text() { return utf8.decode(this); }
-  toString() { return utf8.decode(this); }
-}
-export function makePayload(bytes) { return new Payload(bytes); }
-")]
-extern "C" {
-    /// A `Uint8Array` whose `text()` and `toString()` decode UTF-8, as MQTT.js users expect
-    /// `payload.toString()` to give the text.
-    #[wasm_bindgen(js_name = makePayload)]
-    fn make_payload(bytes: &[u8]) -> Uint8Array;
-}
 
 /// A payload given as a string (sent as UTF-8) or as bytes (`Uint8Array`, `ArrayBuffer`, any
 /// typed array view).
@@ -53,25 +38,6 @@ pub(crate) fn payload_bytes(value: &JsValue) -> Result<Vec<u8>, JsValue> {
 
 fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
     let _ = Reflect::set(object, &key.into(), &value.into());
-}
-
-/// The `packet` argument of a `message` listener: `{topic, payload, qos, retain, dup, properties}`.
-pub(crate) fn message_packet(message: &Message, payload: &JsValue) -> Object {
-    let packet = Object::new();
-    set(&packet, "topic", message.topic.as_str());
-    set(&packet, "payload", payload.clone());
-    set(&packet, "qos", message.qos as u8);
-    set(&packet, "retain", message.retain);
-    set(&packet, "dup", message.dup);
-    if let Some(properties) = properties_object(&message.properties) {
-        set(&packet, "properties", properties);
-    }
-    packet
-}
-
-/// The payload as a `Payload` (a `Uint8Array` with `text()`).
-pub(crate) fn payload_value(bytes: &[u8]) -> JsValue {
-    make_payload(bytes).into()
 }
 
 /// v5 properties of a message as MQTT.js names them; `None` when there are none.

@@ -3,6 +3,7 @@
 //! (`socket`) and a Worker-backed timer (`timer`), and exposes `Connection` to JavaScript; the
 //! MQTT.js-like API around it is `js/mqtt.js`.
 
+mod batch;
 mod client;
 mod convert;
 mod errors;

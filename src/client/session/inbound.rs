@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use crate::codec::{
-    self, Ack, DecodeOptions, MAX_REMAINING_LENGTH, Packet, PacketType, ProtocolVersion, Publish, QoS,
-    ReasonCode, Status, SubAck, UnsubAck,
+    self, Ack, DecodeOptions, MAX_REMAINING_LENGTH, Packet, PacketType, Properties, ProtocolVersion, Publish,
+    QoS, ReasonCode, Status, SubAck, UnsubAck,
 };
 use crate::topic;
 
@@ -136,7 +136,13 @@ impl Client {
                 qos: publish.qos,
                 retain: publish.retain,
                 dup: publish.dup,
-                properties: publish.properties.into_owned(),
+                // Before v5 there are none: skip walking every field of an empty set (a tenth of
+                // the receive time in the browser profile).
+                properties: if version.is_v5() {
+                    publish.properties.into_owned()
+                } else {
+                    Properties::default()
+                },
             }));
         }
     }

@@ -182,7 +182,7 @@ pub(super) fn connect_packet<'a>(options: &'a Options, client_id: &'a str, clean
             .map(|(name, value)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(value.as_str())))
             .collect();
     }
-    Packet::Connect(Connect {
+    Packet::Connect(Box::new(Connect {
         protocol: options.version,
         clean_start,
         keep_alive: options.keep_alive_secs,
@@ -197,7 +197,7 @@ pub(super) fn connect_packet<'a>(options: &'a Options, client_id: &'a str, clean
         username: options.username.as_deref().map(Cow::Borrowed),
         password: options.password.as_deref().map(Cow::Borrowed),
         properties,
-    })
+    }))
 }
 
 pub(super) fn subscribe_packet(request: &SubscribeRequest, packet_id: u16) -> Packet<'_> {
