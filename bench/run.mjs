@@ -8,7 +8,8 @@
 //   options: --runs N  --out FILE  --check (exit 1 unless every client produced every number)
 //            --only GROUP[,GROUP]  measure only these: size cold fire mosquitto publish rtt memory scratch
 //            --profile CLIENT[,CLIENT]  CPU-profile those clients' 16 B firehose runs (Chromium's
-//            profiler over CDP): test-results/bench-<client>.cpuprofile, and the top functions
+//            profiler over CDP) and QoS 0 publish runs: test-results/bench-<client>[-publish].cpuprofile,
+//            and the top functions
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -213,11 +214,7 @@ async function main() {
       await each('fire', `firehose ${size === 16 ? '16 B' : '1 KB'}`, async (client, page, run, cdp) => {
         const profiling = PROFILE.has(client) && size === 16 && run === 1;
         await page.evaluate((o) => window.bench.prepareReceive(o), { url: firehose.url, topic: 'fire/#' });
-        if (profiling) {
-          await cdp.send('Profiler.enable');
-          await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-          await cdp.send('Profiler.start');
-        }
+        if (profiling) await startProfiler(cdp);
         const result = page.evaluate((o) => window.bench.awaitReceive(o), { n, idleMs: 3000 });
         await firehose.fire({ n, size, batch: 64 });
         const r = await result;
@@ -241,11 +238,14 @@ async function main() {
     });
 
     // 3. Publish: QoS 0 counted where it arrives (the firehose server), QoS 1 acknowledged.
-    await each('publish', 'publish QoS 0', async (client, page) => {
+    await each('publish', 'publish QoS 0', async (client, page, run, cdp) => {
       const n = CONFIG.pub0;
+      const profiling = PROFILE.has(client) && run === 1;
+      if (profiling) await startProfiler(cdp);
       const arrived = firehose.countArrivals(n);
       const { startWall } = await page.evaluate((o) => window.bench.publish(o), { url: firehose.url, topic: 'pub/t', n, qos: 0 });
       const lastWall = await withTimeout(arrived, 30_000, 'QoS 0 arrivals');
+      if (profiling) reportProfile(client, (await cdp.send('Profiler.stop')).profile, 'QoS 0 publish', '-publish');
       const rate = n / ((lastWall - startWall) / 1000);
       record('pubQos0', client, rate);
       return `${fmt(rate)} msg/s`;
@@ -303,9 +303,15 @@ async function main() {
   }
 }
 
+async function startProfiler(cdp) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+}
+
 /** Writes the profile for DevTools and prints where the self time went. */
-function reportProfile(client, profile) {
-  const file = path.join(ROOT, 'test-results', `bench-${client}.cpuprofile`);
+function reportProfile(client, profile, what = '16 B firehose', suffix = '') {
+  const file = path.join(ROOT, 'test-results', `bench-${client}${suffix}.cpuprofile`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(profile));
   const self = new Map();
@@ -323,7 +329,7 @@ function reportProfile(client, profile) {
     total += dt;
   });
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
-  log(`profile of ${LABEL[client]} (16 B firehose), ${(total / 1000).toFixed(0)} ms busy; ${path.relative(ROOT, file)}:`);
+  log(`profile of ${LABEL[client]} (${what}), ${(total / 1000).toFixed(0)} ms busy; ${path.relative(ROOT, file)}:`);
   for (const [key, us] of top) log(`  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key.slice(0, 110)}`);
 }
 

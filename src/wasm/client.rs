@@ -57,7 +57,7 @@ struct Driver {
     socket_generation: u64,
     timer: Option<Timer>,
     /// The deadline the timer is armed for: re-arming costs a message to the Worker, so it is
-    /// done only when the session's deadline moves.
+    /// done only when the session's deadline comes earlier (see `rearm`).
     armed: Option<u64>,
     /// A flush is queued as a microtask: operations made in one JS turn leave as one frame.
     flush_queued: bool,
@@ -539,10 +539,16 @@ impl Driver {
         }
     }
 
+    /// Arms the timer for the session's deadline, lazily: a deadline that moved later (each send
+    /// moves the keepalive) keeps the earlier arming, whose wake-up finds nothing due and re-arms
+    /// then. Re-arming costs a message to the Worker, once per turn while publishing otherwise
+    /// (a tenth of the QoS 0 publish time).
     fn rearm(&mut self) {
         let deadline = self.session.poll_timeout();
-        if deadline == self.armed {
-            return;
+        match (deadline, self.armed) {
+            (Some(deadline), Some(armed)) if deadline >= armed => return,
+            (None, None) => return,
+            _ => {}
         }
         self.armed = deadline;
         let Some(timer) = self.timer.as_mut() else { return };
@@ -634,9 +640,9 @@ fn filter_list(value: &JsValue) -> Result<Vec<String>, JsValue> {
     ))
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
+fn get(object: &JsValue, name: &'static str) -> JsValue {
     if object.is_object() {
-        Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+        Reflect::get(object, &convert::key(name)).unwrap_or(JsValue::UNDEFINED)
     } else {
         JsValue::UNDEFINED
     }
@@ -685,7 +691,8 @@ fn outgoing_message(
 /// reference and frees itself when run: a client freed before the microtask runs is no error.
 fn queue_flush(shared: &Rc<Shared>) -> bool {
     let global = js_sys::global();
-    let Ok(queue) = Reflect::get(&global, &"queueMicrotask".into()).and_then(|f| f.dyn_into::<Function>())
+    let Ok(queue) =
+        Reflect::get(&global, &convert::key("queueMicrotask")).and_then(|f| f.dyn_into::<Function>())
     else {
         return false;
     };
