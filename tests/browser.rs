@@ -328,6 +328,12 @@ async fn keepalive_from_the_worker_timer_holds_an_idle_connection() {
         probe.connection.timer_in_worker(),
         "the timer must not be throttled in hidden tabs"
     );
+    // Sends move the keepalive deadline later; the timer stays armed for the earlier one (re-arming
+    // costs a message to the Worker), wakes to find nothing due, and must re-arm for the new one.
+    for _ in 0..6 {
+        probe.publish("keepalive/busy", "x".into(), "{}").await.unwrap();
+        sleep(300).await;
+    }
     sleep(8_000).await;
     assert_eq!(probe.count("close"), 0, "events: {:?}", probe.names());
     assert!(probe.connection.connected());
