@@ -75,16 +75,41 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `reconnect: true | false | {initialDelay, maxDelay}`.
+#[derive(Debug)]
 enum Reconnect {
     Enabled(bool),
-    Policy {
-        #[serde(rename = "initialDelay")]
-        initial_delay: Option<u64>,
-        #[serde(rename = "maxDelay")]
-        max_delay: Option<u64>,
-    },
+    Policy(ReconnectDelays),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct ReconnectDelays {
+    initial_delay: Option<u64>,
+    max_delay: Option<u64>,
+}
+
+// Hand-written instead of `#[serde(untagged)]` (here and for `StringOrList`): untagged enums
+// and `flatten` buffer values through serde's private `Content` type, whose code (and the float
+// formatting it drags in) was a fifth of the wasm.
+impl<'de> Deserialize<'de> for Reconnect {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ReconnectVisitor;
+        impl<'de> Visitor<'de> for ReconnectVisitor {
+            type Value = Reconnect;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true, false or {initialDelay, maxDelay}")
+            }
+            fn visit_bool<E: de::Error>(self, enabled: bool) -> Result<Reconnect, E> {
+                Ok(Reconnect::Enabled(enabled))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Reconnect, A::Error> {
+                ReconnectDelays::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Reconnect::Policy)
+            }
+        }
+        deserializer.deserialize_any(ReconnectVisitor)
+    }
 }
 
 /// v5 publish properties as MQTT.js names them (also used for will properties).
@@ -101,11 +126,32 @@ pub(crate) struct JsPublishProperties {
 }
 
 /// MQTT.js gives a repeated user property as a list of values.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum StringOrList {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for StringOrList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StringOrListVisitor;
+        impl<'de> Visitor<'de> for StringOrListVisitor {
+            type Value = StringOrList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<StringOrList, E> {
+                Ok(StringOrList::One(text.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<StringOrList, E> {
+                Ok(StringOrList::One(text))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<StringOrList, A::Error> {
+                Vec::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(StringOrList::Many)
+            }
+        }
+        deserializer.deserialize_any(StringOrListVisitor)
+    }
 }
 
 impl JsPublishProperties {
@@ -175,8 +221,6 @@ struct JsOptions {
     connect_timeout: Option<u64>,
     offline_queue_size: Option<usize>,
     properties: JsConnectProperties,
-    #[serde(flatten)]
-    top_level: JsConnectProperties,
 }
 
 /// Options as the JS API takes them, plus credentials from the URL. Credentials in the options
@@ -186,11 +230,16 @@ pub(crate) fn parse(
     url_username: Option<String>,
     url_password: Option<String>,
 ) -> Result<Options, JsValue> {
-    let js: JsOptions = if value.is_undefined() || value.is_null() {
-        JsOptions::default()
+    let (js, top_level): (JsOptions, JsConnectProperties) = if value.is_undefined() || value.is_null() {
+        Default::default()
     } else {
-        serde_wasm_bindgen::from_value(value.clone())
-            .map_err(|e| js_error("ERR_BAD_OPTIONS", &format!("options: {e}")))?
+        let read = |e: serde_wasm_bindgen::Error| js_error("ERR_BAD_OPTIONS", &format!("options: {e}"));
+        // Connect properties are also accepted at the top level: the same object read twice
+        // (cheaper in code than `#[serde(flatten)]`).
+        (
+            serde_wasm_bindgen::from_value(value.clone()).map_err(read)?,
+            serde_wasm_bindgen::from_value(value.clone()).map_err(read)?,
+        )
     };
     let bad = |message: &str| js_error("ERR_BAD_OPTIONS", message);
 
@@ -230,7 +279,7 @@ pub(crate) fn parse(
     if let Some(size) = js.offline_queue_size {
         options.offline_queue_capacity = size;
     }
-    for props in [js.properties, js.top_level] {
+    for props in [js.properties, top_level] {
         options.session_expiry_secs = props.session_expiry_interval.or(options.session_expiry_secs);
         options.receive_maximum = props.receive_maximum.or(options.receive_maximum);
         options.maximum_packet_size = props.maximum_packet_size.or(options.maximum_packet_size);
@@ -254,10 +303,10 @@ fn reconnect_policy(reconnect: Option<Reconnect>, period: Option<u64>) -> Reconn
     let mut policy = ReconnectPolicy::default();
     match reconnect {
         Some(Reconnect::Enabled(enabled)) => policy.enabled = enabled,
-        Some(Reconnect::Policy {
+        Some(Reconnect::Policy(ReconnectDelays {
             initial_delay,
             max_delay,
-        }) => {
+        })) => {
             policy.initial_delay_ms = initial_delay.unwrap_or(policy.initial_delay_ms);
             policy.max_delay_ms = max_delay
                 .unwrap_or(policy.max_delay_ms)
@@ -272,4 +321,175 @@ fn reconnect_policy(reconnect: Option<Reconnect>, period: Option<u64>) -> Reconn
         policy.max_delay_ms = policy.max_delay_ms.max(policy.initial_delay_ms);
     }
     policy
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use js_sys::{JSON, Reflect};
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn read(json: &str) -> Result<Options, String> {
+        let value = JSON::parse(json).unwrap_or(JsValue::UNDEFINED);
+        parse(&value, None, None).map_err(|error| {
+            let code = Reflect::get(&error, &"code".into())
+                .ok()
+                .and_then(|c| c.as_string());
+            let message = Reflect::get(&error, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string());
+            format!("{} {}", code.unwrap_or_default(), message.unwrap_or_default())
+        })
+    }
+
+    #[wasm_bindgen_test]
+    fn mqtt_js_shaped_options_are_read() {
+        let options = read(
+            r#"{"clientId":"cat","username":"guest","password":"test","keepalive":30,"clean":false,
+                "protocolVersion":5,"connectTimeout":4000,"offlineQueueSize":7,"ignored":{"x":1},
+                "will":{"topic":"bye","payload":"gone","qos":1,"retain":true,
+                        "properties":{"willDelayInterval":5,"contentType":"text/plain",
+                                      "userProperties":{"a":"1","b":["2","3"]}}},
+                "properties":{"sessionExpiryInterval":60,"userProperties":{"x":"y"}},
+                "receiveMaximum":9,"topicAliasMaximum":4}"#,
+        )
+        .unwrap();
+        assert_eq!(options.version, ProtocolVersion::V5);
+        assert_eq!(options.client_id, "cat");
+        assert_eq!(options.username.as_deref(), Some("guest"));
+        assert_eq!(options.password.as_deref(), Some(&b"test"[..]));
+        assert_eq!((options.keep_alive_secs, options.clean_start), (30, false));
+        assert_eq!(
+            (options.connect_timeout_ms, options.offline_queue_capacity),
+            (4000, 7)
+        );
+        let will = options.will.unwrap();
+        assert_eq!(
+            (will.topic.as_str(), will.payload.as_slice()),
+            ("bye", &b"gone"[..])
+        );
+        assert_eq!((will.qos, will.retain), (QoS::AtLeastOnce, true));
+        assert_eq!(will.properties.will_delay_interval, Some(5));
+        assert_eq!(will.properties.content_type.as_deref(), Some("text/plain"));
+        let pairs: Vec<(&str, &str)> = will
+            .properties
+            .user_properties
+            .iter()
+            .map(|(n, v)| (n.as_ref(), v.as_ref()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("a", "1"), ("b", "2"), ("b", "3")],
+            "a list value repeats the name"
+        );
+        // Connect properties come from `properties` and from the top level alike.
+        assert_eq!(options.session_expiry_secs, Some(60));
+        assert_eq!(
+            (options.receive_maximum, options.topic_alias_maximum),
+            (Some(9), 4)
+        );
+        assert_eq!(options.user_properties, [("x".to_owned(), "y".to_owned())]);
+    }
+
+    #[wasm_bindgen_test]
+    fn reconnect_takes_a_switch_a_policy_or_mqtt_js_reconnect_period() {
+        let default = ReconnectPolicy::default();
+        let cases: [(&str, bool, u64, u64); 5] = [
+            (r#"{}"#, true, default.initial_delay_ms, default.max_delay_ms),
+            (
+                r#"{"reconnect":false}"#,
+                false,
+                default.initial_delay_ms,
+                default.max_delay_ms,
+            ),
+            (
+                r#"{"reconnect":{"initialDelay":200,"maxDelay":800}}"#,
+                true,
+                200,
+                800,
+            ),
+            (
+                r#"{"reconnect":{"initialDelay":5000,"maxDelay":10}}"#,
+                true,
+                5000,
+                5000,
+            ),
+            (r#"{"reconnectPeriod":0}"#, false, 1, default.max_delay_ms),
+        ];
+        for (json, enabled, initial, max) in cases {
+            let policy = read(json).unwrap().reconnect;
+            assert_eq!(
+                (policy.enabled, policy.initial_delay_ms, policy.max_delay_ms),
+                (enabled, initial, max),
+                "{json}"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn bytes_options_take_strings_arrays_and_typed_arrays() {
+        assert_eq!(
+            read(r#"{"password":[1,2,255]}"#).unwrap().password,
+            Some(vec![1, 2, 255])
+        );
+        let value = JSON::parse(r#"{"will":{"topic":"t"}}"#).unwrap();
+        let will = Reflect::get(&value, &"will".into()).unwrap();
+        Reflect::set(&will, &"payload".into(), &js_sys::Uint8Array::from(&[0u8, 9][..])).unwrap();
+        let options = parse(&value, None, None).unwrap();
+        assert_eq!(options.will.unwrap().payload, [0, 9]);
+    }
+
+    #[wasm_bindgen_test]
+    fn credentials_in_options_win_over_the_url() {
+        let value = JSON::parse(r#"{"username":"opt"}"#).unwrap();
+        let options = parse(&value, Some("url".into()), Some("secret".into())).unwrap();
+        assert_eq!(options.username.as_deref(), Some("opt"));
+        assert_eq!(options.password.as_deref(), Some(&b"secret"[..]));
+        let none = parse(&JsValue::UNDEFINED, Some("url".into()), None).unwrap();
+        assert_eq!(none.username.as_deref(), Some("url"));
+    }
+
+    #[wasm_bindgen_test]
+    fn wrong_types_are_err_bad_options_naming_the_problem() {
+        let cases = [
+            (r#"{"keepalive":"often"}"#, "often"),
+            (r#"{"keepalive":70000}"#, "70000"),
+            (r#"{"protocolVersion":7}"#, "3, 4 or 5"),
+            (
+                r#"{"reconnect":"yes"}"#,
+                "true, false or {initialDelay, maxDelay}",
+            ),
+            (
+                r#"{"will":{"topic":"t","properties":{"userProperties":{"a":5}}}}"#,
+                "a string or a list of strings",
+            ),
+            (r#"{"will":{"topic":"t","qos":3}}"#, "will.qos"),
+            (r#"{"will":{"payload":"no topic"}}"#, "topic"),
+        ];
+        for (json, mention) in cases {
+            let error = read(json).unwrap_err();
+            assert!(error.starts_with("ERR_BAD_OPTIONS "), "{json}: {error}");
+            assert!(
+                error.contains(mention),
+                "{json}: {error} should mention {mention}"
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn publish_properties_keep_user_property_order() {
+        let value = JSON::parse(r#"{"contentType":"a/b","userProperties":{"z":"1","a":["2","3"]}}"#).unwrap();
+        let js: JsPublishProperties = serde_wasm_bindgen::from_value(value).unwrap();
+        let properties = js.into_properties();
+        assert_eq!(properties.content_type, Some(Cow::Borrowed("a/b")));
+        let names: Vec<&str> = properties
+            .user_properties
+            .iter()
+            .map(|(n, _)| n.as_ref())
+            .collect();
+        assert_eq!(names, ["z", "a", "a"]);
+    }
 }
