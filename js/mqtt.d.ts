@@ -5,7 +5,11 @@ export type QoS = 0 | 1 | 2;
 /** What a payload may be given as: text is sent as UTF-8. */
 export type PayloadInput = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 
-/** A received payload: the bytes, with `text()`/`toString()` decoding UTF-8. */
+/**
+ * A received payload: the bytes, with `text()`/`toString()` decoding UTF-8. The messages of one
+ * WebSocket frame share one buffer, so read the bytes through this view (or `payload.slice()` for
+ * a copy of its own), never `payload.buffer` alone.
+ */
 export interface Payload extends Uint8Array {
   text(): string;
   toString(): string;
@@ -97,6 +101,7 @@ export interface Granted {
 }
 
 export interface MessagePacket {
+  cmd: 'publish';
   topic: string;
   payload: Payload;
   qos: QoS;
