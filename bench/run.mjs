@@ -8,7 +8,7 @@
 //   options: --runs N  --out FILE  --check (exit 1 unless every client produced every number)
 //            --only GROUP[,GROUP]  measure only these: size cold fire mosquitto publish rtt memory scratch
 //            --profile CLIENT[,CLIENT]  CPU-profile those clients' 16 B firehose runs (Chromium's
-//            profiler over CDP) and QoS 0 publish runs: test-results/bench-<client>[-publish].cpuprofile,
+//            profiler over CDP), mosquitto and QoS 0 publish runs: test-results/bench-<client>[-publish].cpuprofile,
 //            and the top functions
 
 import fs from 'node:fs';
@@ -226,12 +226,15 @@ async function main() {
     }
 
     // 2. Receive through mosquitto, one packet per frame, published by a raw TCP peer.
-    await each('mosquitto', 'via mosquitto', async (client, page, run) => {
+    await each('mosquitto', 'via mosquitto', async (client, page, run, cdp) => {
       const topic = `bench/m/${client}/${run}`;
+      const profiling = PROFILE.has(client) && run === 1;
       await page.evaluate((o) => window.bench.prepareReceive(o), { url: broker.wsUrl, topic });
+      if (profiling) await startProfiler(cdp);
       const result = page.evaluate((o) => window.bench.awaitReceive(o), { n: CONFIG.mosquitto, idleMs: 2000 });
       await tcpPublish(broker.tcpUrl, { n: CONFIG.mosquitto, topic });
       const r = await result;
+      if (profiling) reportProfile(client, (await cdp.send('Profiler.stop')).profile, 'via mosquitto', '-mosquitto');
       record('recvMosquitto', client, r.rate);
       record('lostMosquitto', client, r.lost);
       return `${fmt(r.rate)} msg/s, ${r.lost} lost`;

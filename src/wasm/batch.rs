@@ -14,8 +14,9 @@
 //!
 //! A topic is sent once per slot of a small direct-mapped cache and kept as a JS string on the
 //! other side, so a stream on a few topics decodes no topic text per message. JS copies the
-//! buffer once; each payload is a view into that copy. Only socket frames produce messages, and
-//! they never arrive while a listener runs, so the two sides of the cache cannot drift apart.
+//! buffer once, into a slice of a pooled ArrayBuffer; each payload is a view into that copy.
+//! Only socket frames produce messages, and they never arrive while a listener runs, so the two
+//! sides of the cache cannot drift apart.
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
@@ -30,9 +31,28 @@ export class Payload extends Uint8Array {
   text() { return utf8.decode(this); }
   toString() { return utf8.decode(this); }
 }
+// Batches are copied out of wasm memory (which may move while listeners run) into slices of a
+// shared 64 KB pool: a new ArrayBuffer per frame was most of the cost of a one-message frame.
+// A payload kept by the application keeps its pool chunk alive, as Node's Buffer pool does.
+const POOL_SIZE = 65536;
+let pool = null;
+let poolUsed = 0;
+function copyOut(records) {
+  const length = records.length;
+  if (length > POOL_SIZE >> 2) return records.slice();
+  if (pool === null || poolUsed + length > POOL_SIZE) {
+    pool = new Uint8Array(POOL_SIZE);
+    poolUsed = 0;
+  }
+  const bytes = pool.subarray(poolUsed, poolUsed + length);
+  bytes.set(records);
+  poolUsed += (length + 7) & ~7;
+  return bytes;
+}
 export function deliverMessages(records, extras, topics, dispatch) {
-  const bytes = records.slice(); // our own copy: wasm memory may move while listeners run
-  const view = new DataView(bytes.buffer);
+  const bytes = copyOut(records);
+  const base = bytes.byteOffset;
+  const view = new DataView(bytes.buffer, base, bytes.length);
   let at = 0;
   let extra = 0;
   while (at < bytes.length) {
@@ -46,7 +66,7 @@ export function deliverMessages(records, extras, topics, dispatch) {
     }
     const topic = topics[slot];
     const length = view.getUint32(at, true);
-    const payload = new Payload(bytes.buffer, at + 4, length);
+    const payload = new Payload(bytes.buffer, base + at + 4, length);
     at += 4 + length;
     const packet = { cmd: 'publish', topic, payload, qos: flags & 3, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0 };
     if (flags & 32) packet.properties = extras[extra++];
@@ -309,6 +329,39 @@ mod tests {
             .map(|(i, t)| (t.to_string(), vec![i as u8]))
             .collect();
         assert_eq!(seen, expected);
+    }
+
+    #[wasm_bindgen_test]
+    fn payloads_kept_by_the_application_stay_intact_across_many_frames() {
+        // Frames of ~1 KB and one of 20 KB: the copy-out pool (64 KB chunks) wraps several times.
+        let kept = Array::new();
+        let sink = kept.clone();
+        let dispatch = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(
+            move |_: JsValue, _: JsValue, payload: JsValue, _: JsValue| {
+                sink.push(&payload);
+            },
+        );
+        let mut topics = TopicSlots::new();
+        let sizes: Vec<usize> = (0..200)
+            .map(|i| if i == 100 { 20_000 } else { 1000 + i })
+            .collect();
+        for (i, &size) in sizes.iter().enumerate() {
+            let mut batch = MessageBatch::default();
+            batch.push(
+                &message("k", &vec![i as u8; size], QoS::AtMostOnce, false, false),
+                false,
+                &mut topics,
+            );
+            batch.deliver(topics.strings(), dispatch.as_ref().unchecked_ref());
+        }
+        assert_eq!(kept.length() as usize, sizes.len());
+        for (i, &size) in sizes.iter().enumerate() {
+            let bytes = js_sys::Uint8Array::new(&kept.get(i as u32)).to_vec();
+            assert!(
+                bytes.len() == size && bytes.iter().all(|&b| b == i as u8),
+                "payload {i} changed"
+            );
+        }
     }
 
     #[wasm_bindgen_test]
