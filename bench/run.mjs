@@ -5,7 +5,7 @@
 //
 //   npm run bench                 full run: every figure the median of 3 runs
 //   npm run bench -- --quick      under a minute: fewer messages, 1 run each (npm test's smoke run)
-//   options: --runs N  --out FILE  --check (exit 1 unless every client produced every number)
+//   options: --runs N  --out FILE (default bench/results.json; test-results/bench-partial.json with --only)  --check (exit 1 unless every client produced every number)
 //            --only GROUP[,GROUP]  measure only these: size cold fire mosquitto publish rtt memory scratch
 //            --profile CLIENT[,CLIENT]  CPU-profile those clients' 16 B firehose runs (Chromium's
 //            profiler over CDP), mosquitto and QoS 0 publish runs: test-results/bench-<client>[-publish].cpuprofile,
@@ -30,7 +30,8 @@ const option = (name, fallback) => {
 };
 const QUICK = flag('--quick');
 const RUNS = Number(option('--runs', QUICK ? 1 : 3));
-const OUT = path.resolve(ROOT, option('--out', 'bench/results.json'));
+// A partial run (--only) must not replace the recorded full run.
+const OUT = path.resolve(ROOT, option('--out', args.includes('--only') ? 'test-results/bench-partial.json' : 'bench/results.json'));
 const ONLY = new Set((option('--only', '') ?? '').split(',').filter(Boolean));
 const wanted = (group) => ONLY.size === 0 || ONLY.has(group);
 const PROFILE = new Set((option('--profile', '') ?? '').split(',').filter(Boolean));
@@ -310,6 +311,17 @@ async function main() {
   }
 }
 
+/** The commit measured, with `+changes` when the work tree differs from it. */
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'js', 'scripts', 'bench', 'Cargo.toml'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return null;
+  }
+}
+
 async function startProfiler(cdp) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
@@ -394,6 +406,7 @@ function summarise({ chromiumVersion, scratch }) {
     runsPerFigure: RUNS,
     messages: CONFIG,
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    commit: gitCommit(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1), loadAverageAtEnd: os.loadavg(), platform: `${os.type()} ${os.release()}` },
     chromium: chromiumVersion,
     node: process.version,

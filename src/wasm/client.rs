@@ -63,8 +63,6 @@ struct Driver {
     flush_queued: bool,
     waiters: SortedMap<OpId, Waiter>,
     end_waiters: Vec<Function>,
-    /// `dispatch(name, a, b, c)` of the JS wrapper.
-    dispatch: Function,
     /// Topics of received messages already known to the JS side.
     topics: TopicSlots,
     /// MQTT 5: messages may carry properties.
@@ -74,6 +72,11 @@ struct Driver {
 
 struct Shared {
     driver: RefCell<Driver>,
+    /// `dispatch(name, a, b, c)` of the JS wrapper. Here, outside the `RefCell`, so reaching it
+    /// costs no borrow and no reference clone across the boundary per frame.
+    dispatch: Function,
+    /// The JS half of the topic cache (`Driver::topics` is the Rust half).
+    topic_strings: Array,
 }
 
 /// One MQTT connection to one broker over a WebSocket. JS code uses `MqttClient` from
@@ -146,13 +149,15 @@ impl Connection {
             flush_queued: false,
             waiters: SortedMap::new(),
             end_waiters: Vec::new(),
-            dispatch,
             topics: TopicSlots::new(),
             v5,
             ever_connected: false,
         };
+        let topic_strings = driver.topics.strings().clone();
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
+            dispatch,
+            topic_strings,
         });
         let weak = Rc::downgrade(&shared);
         let timer = Timer::new(Rc::new(move || {
@@ -363,16 +368,7 @@ impl Shared {
             match notice {
                 Notice::Settle { waiter, result } => settle(waiter, result),
                 Notice::Event(event) => Self::emit_event(shared, event),
-                Notice::Messages(batch) => {
-                    let Ok((topics, dispatch)) = shared
-                        .driver
-                        .try_borrow()
-                        .map(|d| (d.topics.strings().clone(), d.dispatch.clone()))
-                    else {
-                        return;
-                    };
-                    batch.deliver(&topics, &dispatch);
-                }
+                Notice::Messages(batch) => batch.deliver(&shared.topic_strings, &shared.dispatch),
             }
         }
     }
@@ -432,13 +428,10 @@ impl Shared {
     }
 
     fn emit(shared: &Rc<Self>, name: &str, args: &[JsValue]) {
-        let Ok(dispatch) = shared.driver.try_borrow().map(|d| d.dispatch.clone()) else {
-            return;
-        };
         let arg = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
         let values = Array::of4(&name.into(), &arg(0), &arg(1), &arg(2));
         // The wrapper isolates listeners; a throw here must still not break the client.
-        let _ = dispatch.apply(&JsValue::UNDEFINED, &values);
+        let _ = shared.dispatch.apply(&JsValue::UNDEFINED, &values);
     }
 }
 
