@@ -70,7 +70,13 @@ export function deliverMessages(records, extras, topics, dispatch) {
     at += 4 + length;
     const packet = { cmd: 'publish', topic, payload, qos: flags & 3, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0 };
     if (flags & 32) packet.properties = extras[extra++];
-    dispatch('message', topic, payload, packet);
+    try {
+      dispatch('message', topic, payload, packet);
+    } catch (error) {
+      // The wrapper isolates listeners already; this keeps the rest of the batch coming even if
+      // a dispatch function of its own throws.
+      console.error('scratch-mqtt: delivering a message failed', error);
+    }
   }
 }
 ")]
@@ -362,6 +368,34 @@ mod tests {
                 "payload {i} changed"
             );
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_throwing_dispatch_does_not_cost_the_rest_of_the_batch() {
+        let seen = Array::new();
+        let sink = seen.clone();
+        let dispatch = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue) -> Result<(), JsValue>>::new(
+            move |_: JsValue, topic: JsValue, _: JsValue, _: JsValue| {
+                sink.push(&topic);
+                if sink.length() == 1 {
+                    Err(JsValue::from_str("listener broke"))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        let mut topics = TopicSlots::new();
+        let mut batch = MessageBatch::default();
+        for topic in ["a", "b", "c"] {
+            batch.push(
+                &message(topic, b"x", QoS::AtMostOnce, false, false),
+                false,
+                &mut topics,
+            );
+        }
+        batch.deliver(topics.strings(), dispatch.as_ref().unchecked_ref());
+        let topics: Vec<String> = seen.iter().filter_map(|t| t.as_string()).collect();
+        assert_eq!(topics, ["a", "b", "c"]);
     }
 
     #[wasm_bindgen_test]
