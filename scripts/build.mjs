@@ -49,8 +49,10 @@ async function main() {
   const bindgenVersion = pinnedWasmBindgen(crateDir);
   ensureWasmBindgenCli(bindgenVersion);
 
-  // Names survive only if cargo keeps them too (the release profile strips).
-  if (process.env.SMQ_KEEP_NAMES === '1') process.env.CARGO_PROFILE_RELEASE_STRIP = 'false';
+  // SMQ_KEEP_NAMES=1 keeps function names for profiling (`npm run bench -- --profile ours`);
+  // they survive only if cargo keeps them too (the release profile strips).
+  const keepNames = process.env.SMQ_KEEP_NAMES === '1';
+  if (keepNames) process.env.CARGO_PROFILE_RELEASE_STRIP = 'false';
   step(`cargo build --release --target ${TARGET} --lib`);
   run('cargo', ['build', '--release', '--target', TARGET, '--lib'], { cwd: crateDir });
   const wasmIn = cargoWasmArtifact(crateDir);
@@ -80,10 +82,8 @@ async function main() {
     step('wasm-opt -Oz (npm binaryen)');
     const before = fs.statSync(wasmFile).size;
     // The strip passes drop sections browsers ignore (toolchain names, feature list).
-    // SMQ_KEEP_NAMES=1 keeps function names for profiling (`npm run bench -- --profile ours`).
-    const strip = ['--strip-debug', '--strip-producers', '--strip-target-features'];
-    const keepNames = process.env.SMQ_KEEP_NAMES === '1' ? ['-g'] : strip;
-    run(wasmOptPath(), ['-Oz', ...wasmOptFeatures(), wasmFile, ...keepNames, '-o', wasmFile]);
+    const strip = keepNames ? ['-g'] : ['--strip-debug', '--strip-producers', '--strip-target-features'];
+    run(wasmOptPath(), ['-Oz', ...wasmOptFeatures(), wasmFile, ...strip, '-o', wasmFile]);
     console.log(`  ${kb(before)} → ${kb(fs.statSync(wasmFile).size)}`);
     checkWasm(wasmFile);
 

@@ -95,18 +95,16 @@ const TOPIC_FOLLOWS: u8 = 16;
 const HAS_PROPERTIES: u8 = 32;
 const SLOTS: usize = 256;
 
-/// The Rust half of the topic cache: which topic each slot holds on the JS side.
+/// The Rust half of the topic cache: which topic each slot holds on the JS side, where a JS
+/// array (given to `MessageBatch::deliver`) holds the string of the topic in `slots[slot]`.
 pub(crate) struct TopicSlots {
     slots: Vec<Option<String>>,
-    /// The JS half: `topics[slot]` is the string of the topic in `slots[slot]`.
-    strings: Array,
 }
 
 impl TopicSlots {
     pub(crate) fn new() -> Self {
         Self {
             slots: vec![None; SLOTS],
-            strings: Array::new(),
         }
     }
 
@@ -125,11 +123,6 @@ impl TopicSlots {
             }
             None => (slot, true), // unreachable: there are 256 slots
         }
-    }
-
-    /// The JS array that mirrors the slots.
-    pub(crate) fn strings(&self) -> &Array {
-        &self.strings
     }
 }
 
@@ -190,6 +183,21 @@ mod tests {
     use super::*;
     use crate::codec::{Properties, QoS};
 
+    /// Both halves of the topic cache, as `Driver` and `Shared` hold them.
+    struct Cache {
+        slots: TopicSlots,
+        strings: Array,
+    }
+
+    impl Cache {
+        fn new() -> Self {
+            Self {
+                slots: TopicSlots::new(),
+                strings: Array::new(),
+            }
+        }
+    }
+
     fn message(topic: &str, payload: &[u8], qos: QoS, retain: bool, dup: bool) -> Message {
         Message {
             topic: topic.into(),
@@ -207,7 +215,7 @@ mod tests {
 
     /// Delivers `batch` and returns what each `message` listener call saw:
     /// (topic, payload bytes, qos, retain, dup, properties.contentType).
-    fn deliver(batch: MessageBatch, topics: &TopicSlots) -> Vec<(String, Vec<u8>, u8, bool, bool, JsValue)> {
+    fn deliver(batch: MessageBatch, topics: &Cache) -> Vec<(String, Vec<u8>, u8, bool, bool, JsValue)> {
         let calls = Array::new();
         let sink = calls.clone();
         let dispatch = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(
@@ -215,7 +223,7 @@ mod tests {
                 sink.push(&Array::of4(&name, &topic, &payload, &packet));
             },
         );
-        batch.deliver(topics.strings(), dispatch.as_ref().unchecked_ref());
+        batch.deliver(&topics.strings, dispatch.as_ref().unchecked_ref());
         calls
             .iter()
             .map(|call| {
@@ -245,23 +253,23 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn messages_arrive_in_order_with_their_fields() {
-        let mut topics = TopicSlots::new();
+        let mut topics = Cache::new();
         let mut batch = MessageBatch::default();
         let big = vec![0xA5; 1024];
         batch.push(
             &message("温度/客厅", "21.5℃".as_bytes(), QoS::AtMostOnce, false, false),
             false,
-            &mut topics,
+            &mut topics.slots,
         );
         batch.push(
             &message("a/b", &[], QoS::AtLeastOnce, true, false),
             false,
-            &mut topics,
+            &mut topics.slots,
         );
         batch.push(
             &message("a/b", &big, QoS::ExactlyOnce, false, true),
             false,
-            &mut topics,
+            &mut topics.slots,
         );
         let seen = deliver(batch, &topics);
         let expected = [
@@ -278,18 +286,18 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_cached_topic_is_sent_once_and_still_delivered_after_batches() {
-        let mut topics = TopicSlots::new();
+        let mut topics = Cache::new();
         let mut first = MessageBatch::default();
         first.push(
             &message("fire/t", b"1", QoS::AtMostOnce, false, false),
             false,
-            &mut topics,
+            &mut topics.slots,
         );
         let with_topic = first.records.len();
         first.push(
             &message("fire/t", b"2", QoS::AtMostOnce, false, false),
             false,
-            &mut topics,
+            &mut topics.slots,
         );
         assert_eq!(
             first.records.len() - with_topic,
@@ -302,7 +310,7 @@ mod tests {
         later.push(
             &message("fire/t", b"3", QoS::AtMostOnce, false, false),
             false,
-            &mut topics,
+            &mut topics.slots,
         );
         let seen = deliver(later, &topics);
         assert_eq!((seen[0].0.as_str(), seen[0].1.as_slice()), ("fire/t", &b"3"[..]));
@@ -316,7 +324,7 @@ mod tests {
             .map(|i| format!("t/{i}"))
             .find(|t| probe.slot(t).0 == slot)
             .expect("a topic in the same slot");
-        let mut topics = TopicSlots::new();
+        let mut topics = Cache::new();
         let mut batch = MessageBatch::default();
         for (i, topic) in ["t/0", rival.as_str(), "t/0", "t/0", rival.as_str()]
             .iter()
@@ -325,7 +333,7 @@ mod tests {
             batch.push(
                 &message(topic, &[i as u8], QoS::AtMostOnce, false, false),
                 false,
-                &mut topics,
+                &mut topics.slots,
             );
         }
         let seen: Vec<(String, Vec<u8>)> = deliver(batch, &topics).into_iter().map(|m| (m.0, m.1)).collect();
@@ -347,7 +355,7 @@ mod tests {
                 sink.push(&payload);
             },
         );
-        let mut topics = TopicSlots::new();
+        let mut topics = Cache::new();
         let sizes: Vec<usize> = (0..200)
             .map(|i| if i == 100 { 20_000 } else { 1000 + i })
             .collect();
@@ -356,9 +364,9 @@ mod tests {
             batch.push(
                 &message("k", &vec![i as u8; size], QoS::AtMostOnce, false, false),
                 false,
-                &mut topics,
+                &mut topics.slots,
             );
-            batch.deliver(topics.strings(), dispatch.as_ref().unchecked_ref());
+            batch.deliver(&topics.strings, dispatch.as_ref().unchecked_ref());
         }
         assert_eq!(kept.length() as usize, sizes.len());
         for (i, &size) in sizes.iter().enumerate() {
@@ -384,33 +392,33 @@ mod tests {
                 }
             },
         );
-        let mut topics = TopicSlots::new();
+        let mut topics = Cache::new();
         let mut batch = MessageBatch::default();
         for topic in ["a", "b", "c"] {
             batch.push(
                 &message(topic, b"x", QoS::AtMostOnce, false, false),
                 false,
-                &mut topics,
+                &mut topics.slots,
             );
         }
-        batch.deliver(topics.strings(), dispatch.as_ref().unchecked_ref());
+        batch.deliver(&topics.strings, dispatch.as_ref().unchecked_ref());
         let topics: Vec<String> = seen.iter().filter_map(|t| t.as_string()).collect();
         assert_eq!(topics, ["a", "b", "c"]);
     }
 
     #[wasm_bindgen_test]
     fn v5_properties_reach_the_packet_and_only_in_v5() {
-        let mut topics = TopicSlots::new();
+        let mut topics = Cache::new();
         let mut with = message("p", b"{}", QoS::AtMostOnce, false, false);
         with.properties.content_type = Some(Cow::Borrowed("application/json"));
         let mut batch = MessageBatch::default();
-        batch.push(&with, true, &mut topics);
+        batch.push(&with, true, &mut topics.slots);
         batch.push(
             &message("p", b"x", QoS::AtMostOnce, false, false),
             true,
-            &mut topics,
+            &mut topics.slots,
         );
-        batch.push(&with, true, &mut topics);
+        batch.push(&with, true, &mut topics.slots);
         let seen = deliver(batch, &topics);
         let content_types: Vec<Option<String>> = seen.iter().map(|m| m.5.as_string()).collect();
         assert_eq!(

@@ -63,10 +63,8 @@ struct Driver {
     flush_queued: bool,
     waiters: SortedMap<OpId, Waiter>,
     end_waiters: Vec<Function>,
-    /// Topics of received messages already known to the JS side.
+    /// Topics of received messages already known to the JS side (`Shared::topic_strings`).
     topics: TopicSlots,
-    /// MQTT 5: messages may carry properties.
-    v5: bool,
     ever_connected: bool,
 }
 
@@ -135,7 +133,6 @@ impl Connection {
         } else {
             "mqtt"
         };
-        let v5 = options.version.is_v5();
         let session = Client::new(options, random_u32).map_err(|e| errors::from_options(&e))?;
         let driver = Driver {
             session,
@@ -150,14 +147,12 @@ impl Connection {
             waiters: SortedMap::new(),
             end_waiters: Vec::new(),
             topics: TopicSlots::new(),
-            v5,
             ever_connected: false,
         };
-        let topic_strings = driver.topics.strings().clone();
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
             dispatch,
-            topic_strings,
+            topic_strings: Array::new(),
         });
         let weak = Rc::downgrade(&shared);
         let timer = Timer::new(Rc::new(move || {
@@ -458,7 +453,8 @@ impl Driver {
                         notices.push(Notice::Messages(MessageBatch::default()));
                     }
                     if let Some(Notice::Messages(batch)) = notices.last_mut() {
-                        batch.push(&message, self.v5, &mut self.topics);
+                        let v5 = self.session.options().version.is_v5();
+                        batch.push(&message, v5, &mut self.topics);
                     }
                 }
                 Some(event) => {

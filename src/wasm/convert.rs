@@ -54,8 +54,8 @@ pub(crate) fn payload_bytes(value: &JsValue) -> Result<Vec<u8>, JsValue> {
     ))
 }
 
-fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(object, &key.into(), &value.into());
+fn set(object: &Object, name: &'static str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(object, &key(name), &value.into());
 }
 
 /// v5 properties of a message as MQTT.js names them; `None` when there are none.
