@@ -31,31 +31,51 @@ export class Payload extends Uint8Array {
   text() { return utf8.decode(this); }
   toString() { return utf8.decode(this); }
 }
-// Batches are copied out of wasm memory (which may move while listeners run) into slices of a
-// shared 64 KB pool: a new ArrayBuffer per frame was most of the cost of a one-message frame.
-// A payload kept by the application keeps its pool chunk alive, as Node's Buffer pool does.
+// Batches are copied out of wasm memory (which may move while listeners run) into a shared 64 KB
+// pool: a new ArrayBuffer per frame was most of the cost of a one-message frame. A payload kept
+// by the application keeps its pool alive, as Node's Buffer pool does. The records are read
+// straight from the pool with one DataView per pool: every typed-array view made per frame is
+// measurable when a frame holds one message.
 const POOL_SIZE = 65536;
 let pool = null;
+let poolView = null;
 let poolUsed = 0;
-function copyOut(records) {
-  const length = records.length;
-  if (length > POOL_SIZE >> 2) return records.slice();
-  if (pool === null || poolUsed + length > POOL_SIZE) {
-    pool = new Uint8Array(POOL_SIZE);
-    poolUsed = 0;
-  }
-  const bytes = pool.subarray(poolUsed, poolUsed + length);
-  bytes.set(records);
-  poolUsed += (length + 7) & ~7;
-  return bytes;
+let memory = null;
+let memoryBytes = null;
+export function useMemory(wasmMemory) {
+  memory = wasmMemory;
 }
-export function deliverMessages(records, extras, topics, dispatch) {
-  const bytes = copyOut(records);
-  const base = bytes.byteOffset;
-  const view = new DataView(bytes.buffer, base, bytes.length);
-  let at = 0;
+export function deliverMessages(address, length, extras, topics, dispatch) {
+  if (memoryBytes === null || memoryBytes.buffer !== memory.buffer) {
+    memoryBytes = new Uint8Array(memory.buffer);
+  }
+  let bytes;
+  let view;
+  let at;
+  if (length > POOL_SIZE >> 2) {
+    bytes = memoryBytes.slice(address, address + length);
+    view = new DataView(bytes.buffer);
+    at = 0;
+  } else {
+    if (pool === null || poolUsed + length > POOL_SIZE) {
+      pool = new Uint8Array(POOL_SIZE);
+      poolView = new DataView(pool.buffer);
+      poolUsed = 0;
+    }
+    bytes = pool;
+    view = poolView;
+    at = poolUsed;
+    if (length <= 64) {
+      // A loop beats making a view for set() at this size.
+      for (let i = 0; i < length; i++) pool[at + i] = memoryBytes[address + i];
+    } else {
+      pool.set(memoryBytes.subarray(address, address + length), at);
+    }
+    poolUsed += (length + 7) & ~7;
+  }
+  const end = at + length;
   let extra = 0;
-  while (at < bytes.length) {
+  while (at < end) {
     const flags = bytes[at];
     const slot = bytes[at + 1];
     at += 2;
@@ -66,7 +86,7 @@ export function deliverMessages(records, extras, topics, dispatch) {
     }
     const topic = topics[slot];
     const length = view.getUint32(at, true);
-    const payload = new Payload(bytes.buffer, base + at + 4, length);
+    const payload = new Payload(bytes.buffer, at + 4, length);
     at += 4 + length;
     const packet = { cmd: 'publish', topic, payload, qos: flags & 3, retain: (flags & 4) !== 0, dup: (flags & 8) !== 0 };
     if (flags & 32) packet.properties = extras[extra++];
@@ -84,11 +104,21 @@ extern "C" {
     /// Calls `dispatch('message', topic, payload, packet)` for each record, in order.
     #[wasm_bindgen(js_name = deliverMessages, catch)]
     fn deliver_messages(
-        records: &[u8],
+        address: usize,
+        length: usize,
         extras: &JsValue,
         topics: &Array,
         dispatch: &Function,
     ) -> Result<(), JsValue>;
+
+    /// Tells `deliverMessages` where wasm memory is (it reads batches from there by address:
+    /// passing a slice would make a view of memory per call).
+    #[wasm_bindgen(js_name = useMemory)]
+    fn use_memory(memory: &JsValue);
+}
+
+thread_local! {
+    static MEMORY_SHARED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 const TOPIC_FOLLOWS: u8 = 16;
@@ -152,6 +182,9 @@ impl MessageBatch {
             flags |= HAS_PROPERTIES;
             self.extras.get_or_insert_with(Array::new).push(&properties);
         }
+        // One allocation for the record, not a few reallocations as it grows.
+        let topic_len = if topic_follows { 4 + message.topic.len() } else { 0 };
+        self.records.reserve(2 + topic_len + 4 + message.payload.len());
         self.records.extend_from_slice(&[flags, slot]);
         if topic_follows {
             self.put(message.topic.as_bytes());
@@ -169,7 +202,18 @@ impl MessageBatch {
     /// Hands every message to `dispatch`. Listener errors are caught by the JS wrapper.
     pub(crate) fn deliver(self, topics: &Array, dispatch: &Function) {
         let extras = self.extras.map_or(JsValue::UNDEFINED, JsValue::from);
-        let _ = deliver_messages(&self.records, &extras, topics, dispatch);
+        if !MEMORY_SHARED.replace(true) {
+            use_memory(&wasm_bindgen::memory());
+        }
+        // The records stay alive (and unmoved) until the call returns: JS copies them first.
+        let records = self.records.as_slice();
+        let _ = deliver_messages(
+            records.as_ptr() as usize,
+            records.len(),
+            &extras,
+            topics,
+            dispatch,
+        );
     }
 }
 
@@ -376,6 +420,32 @@ mod tests {
                 "payload {i} changed"
             );
         }
+    }
+
+    #[wasm_bindgen_test]
+    fn batches_are_read_from_wasm_memory_after_it_grew() {
+        // JS keeps a view of wasm memory between calls; growing memory detaches it.
+        let mut topics = Cache::new();
+        let mut seen = Vec::new();
+        for round in 0..3u8 {
+            let mut batch = MessageBatch::default();
+            batch.push(
+                &message("g", &[round; 20], QoS::AtMostOnce, false, false),
+                false,
+                &mut topics.slots,
+            );
+            batch.push(
+                &message("g", &[round; 200], QoS::AtMostOnce, false, false),
+                false,
+                &mut topics.slots,
+            );
+            seen.extend(deliver(batch, &topics).into_iter().map(|call| call.1));
+            // 16 MB more than any test holds: memory must grow to allocate it.
+            let grown = vec![round; 16 << 20];
+            assert_eq!(grown.last(), Some(&round));
+        }
+        let expected: Vec<Vec<u8>> = (0..3u8).flat_map(|r| [vec![r; 20], vec![r; 200]]).collect();
+        assert_eq!(seen, expected);
     }
 
     #[wasm_bindgen_test]

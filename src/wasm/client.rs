@@ -301,8 +301,14 @@ impl Shared {
     /// Feeds one input to the session and runs the driver rule. Re-entrant calls (from inside a
     /// listener) are fine: no borrow is held while JS runs.
     fn input(shared: &Rc<Self>, f: impl FnOnce(&mut Client, u64)) {
+        Self::input_at(shared, now(), f);
+    }
+
+    /// `input` for an input that carries its time (socket frames: the JS handler read the clock,
+    /// which saves a crossing per frame).
+    fn input_at(shared: &Rc<Self>, now: u64, f: impl FnOnce(&mut Client, u64)) {
         let mut f = Some(f);
-        Self::input_dyn(shared, &mut |session, now| {
+        Self::input_dyn(shared, now, &mut |session, now| {
             if let Some(f) = f.take() {
                 f(session, now);
             }
@@ -326,18 +332,18 @@ impl Shared {
 
     /// Runs the driver rule for whatever operations were deferred.
     fn flush(shared: &Rc<Self>) {
-        Self::input_dyn(shared, &mut |_, _| {});
+        Self::input_dyn(shared, now(), &mut |_, _| {});
     }
 
     /// The body of `input`, compiled once instead of once per caller's closure.
-    fn input_dyn(shared: &Rc<Self>, f: &mut dyn FnMut(&mut Client, u64)) {
+    fn input_dyn(shared: &Rc<Self>, now: u64, f: &mut dyn FnMut(&mut Client, u64)) {
         let notices = {
             let Ok(mut driver) = shared.driver.try_borrow_mut() else {
                 return;
             };
             driver.retired.clear();
             driver.flush_queued = false;
-            f(&mut driver.session, now());
+            f(&mut driver.session, now);
             driver.drain(shared)
         };
         Self::notify(shared, notices);
@@ -498,9 +504,9 @@ impl Driver {
             }
             match event {
                 SocketEvent::Open => Shared::input(&shared, |session, now| session.transport_opened(now)),
-                SocketEvent::Data(bytes) => {
-                    Shared::input(&shared, |session, now| session.handle_bytes(now, &bytes))
-                }
+                SocketEvent::Data { bytes, at } => Shared::input_at(&shared, at as u64, |session, now| {
+                    session.handle_bytes(now, &bytes)
+                }),
                 SocketEvent::Closed { code, reason } => {
                     if let Ok(mut driver) = shared.driver.try_borrow_mut() {
                         driver.close_socket();
