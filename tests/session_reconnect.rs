@@ -762,6 +762,53 @@ fn operations_waiting_while_connected_share_the_offline_bound_and_survive_a_loss
 }
 
 #[test]
+fn mqtt31_subscribes_again_after_every_reconnect_because_connack_cannot_say_the_session_was_lost() {
+    // Whether the broker kept the session or not, the subscriptions are there afterwards, and an
+    // unacknowledged QoS 1 message is re-sent as a duplicate (the session is assumed kept).
+    for broker_forgets in [true, false] {
+        let mut pair = Pair::connected(Options {
+            clean_start: false,
+            ..options(ProtocolVersion::V3_1)
+        });
+        pair.subscribe("s/#", QoS::AtLeastOnce);
+        pair.subscribe("t", QoS::AtMostOnce);
+        pair.broker.auto_ack_publish = false;
+        let a = pair.publish(OutgoingMessage::new("a", b"1".to_vec(), QoS::AtLeastOnce));
+        pair.drive();
+        pair.drop_connection();
+        if broker_forgets {
+            pair.broker.forget_session();
+        }
+        pair.broker.received.clear();
+        pair.advance(60_000);
+        assert!(pair.is_connected());
+        assert_eq!(
+            received(&pair),
+            vec![
+                "CONNECT clean=false".to_owned(),
+                "SUBSCRIBE s/# 4".into(), // both filters, in one packet
+                "PUBLISH a 3 dup".into(),
+            ],
+            "broker forgot the session: {broker_forgets}"
+        );
+        assert_eq!(
+            pair.broker.subscriptions,
+            vec![
+                ("s/#".to_owned(), QoS::AtLeastOnce),
+                ("t".to_owned(), QoS::AtMostOnce)
+            ]
+        );
+        pair.broker.publish("s/x", b"after", QoS::AtLeastOnce, 20);
+        pair.drive();
+        let payloads: Vec<Vec<u8>> = pair.messages().into_iter().map(|m| m.payload).collect();
+        assert_eq!(payloads, vec![b"after".to_vec()]);
+        pair.broker.send(&Packet::PubAck(plain_ack(3)));
+        pair.drive();
+        assert!(pair.completion(a).is_ok());
+    }
+}
+
+#[test]
 fn mqtt31_a_new_qos2_message_reusing_an_id_awaiting_pubrel_is_delivered_when_the_session_was_lost() {
     // 3.1 CONNACK cannot say the broker lost the session; DUP tells a re-send (1) from a new
     // message (0).

@@ -47,7 +47,8 @@ impl Client {
             return;
         }
         // MQTT 3.1 has no Session Present flag: a broker keeps the session of a client that
-        // connects without clean session, so with local state to resume we assume it did.
+        // connects without clean session, so with local state to resume we assume it did (and
+        // re-send in-flight messages as duplicates), but subscribe again below in case it did not.
         let session_present = if version == ProtocolVersion::V3_1 {
             !clean_start && self.has_session_state
         } else {
@@ -98,16 +99,21 @@ impl Client {
             limits,
             properties,
         }));
-        self.resume(now, session_present);
+        // A 3.1 broker that lost the session cannot say so: subscribe again every time. The
+        // same filter replaces its subscription, so the cost is at most retained messages again;
+        // the alternative is silence that a user cannot tell from a quiet topic.
+        let resubscribe = !session_present || version == ProtocolVersion::V3_1;
+        self.resume(now, session_present, resubscribe);
     }
 
     /// After CONNACK: make the session whole again, then let new traffic through, in this
-    /// order: re-subscriptions (session lost), in-flight flows, pending, offline queue.
-    pub(super) fn resume(&mut self, now: u64, session_present: bool) {
+    /// order: re-subscriptions (session lost, or not known to be kept), in-flight flows,
+    /// pending, offline queue.
+    pub(super) fn resume(&mut self, now: u64, session_present: bool, resubscribe: bool) {
         // Taken before the re-subscriptions join the in-flight flows.
         let unfinished = self.outgoing.in_flight_ids();
         self.outgoing.clear_resend();
-        if !session_present {
+        if resubscribe {
             // Re-subscriptions still unanswered from the last connection are made again below
             // from the active list, checked against this connection's limits.
             for &packet_id in &unfinished {
