@@ -162,7 +162,7 @@ export function connect(url: string, options?: ConnectOptions): MqttClient;
 export function connectAsync(url: string, options?: ConnectOptions): Promise<MqttClient>;
 /** The library's version. */
 export function version(): string;
-/** Whether a message on topic `name` matches `filter` (the client's own rule: +, #, $-topics, $share). */
+/** Whether a message on topic `name` matches `filter` (the client's own rule: +, #, $-topics, $share); false when either is invalid. */
 export function topicMatches(filter: string, name: string): boolean;
 /** Why `filter` is not a valid subscription filter, or undefined. */
 export function filterProblem(filter: string): string | undefined;

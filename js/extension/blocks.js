@@ -35,7 +35,7 @@ function safe(fn, fallback) {
 
 /**
  * @param {object} runtime  scratch-vm Runtime
- * @param {object} options  { client: {load, MqttClient}, getLocale, canConnect }
+ * @param {object} options  { client: {load, MqttClient, topicMatches, filterProblem, topicProblem}, getLocale, canConnect }
  */
 function engineFor(runtime, options) {
   const engine = MqttEngine.of(runtime, options);

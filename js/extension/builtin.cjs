@@ -7,7 +7,7 @@
 //     iot: () => require('../extensions/scratch3_mqtt').Scratch3Iot,
 
 const { MqttBlocks, IotBlocks } = require('./blocks.js');
-const { load, MqttClient } = require('../mqtt.js');
+const client = require('../mqtt.js');
 const { LIBRARY_CARDS } = require('./card.js');
 
 /** scratch-vm's locale (format-message, which `vm.setLocale` sets up), else the browser's. */
@@ -19,8 +19,6 @@ function vmLocale() {
     return globalThis.navigator?.language ?? 'en';
   }
 }
-
-const client = { load, MqttClient };
 
 class Scratch3Mqtt extends MqttBlocks {
   constructor(runtime) {

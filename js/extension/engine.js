@@ -14,7 +14,6 @@
 // so `message` reports the message that started *this* run. Queues are drained on every frame
 // (TurboWarp's BEFORE_EXECUTE) and on a 1/60 s timer while anything is queued.
 
-import { topicMatches, validFilter, validTopic } from './topic.js';
 import { translate } from './i18n.js';
 
 /** Messages waiting per hat script before new ones are dropped (and counted in `status`). */
@@ -349,11 +348,34 @@ export class MqttEngine {
     return result.value ?? true;
   }
 
+  /**
+   * False (with the problem set) when `text` breaks the client's topic rules: src/topic.rs
+   * through wasm, loaded here if no connect has loaded it yet, so blocks and client never differ.
+   */
+  async checkTopic(text, isFilter) {
+    let problem;
+    try {
+      if (this.clientApi.load) await this.clientApi.load();
+      problem = isFilter ? this.clientApi.filterProblem(text) : this.clientApi.topicProblem(text);
+    } catch {
+      this.setProblem('problem.error', { reason: this.reason('ERR_LOAD') });
+      return false;
+    }
+    if (problem === undefined) return true;
+    this.setProblem(isFilter ? 'problem.badFilter' : 'problem.badTopic', { topic: text });
+    return false;
+  }
+
+  /** The client's wildcard match; only called for received messages, so the wasm is loaded. */
+  matches(filter, topic) {
+    return this.clientApi.topicMatches(filter, topic);
+  }
+
   async subscribe(topic, qosValue) {
     const filter = toText(topic);
     const qos = toQos(qosValue);
     if (qos === null) return this.setProblem('problem.badQos');
-    if (!validFilter(filter)) return this.setProblem('problem.badFilter', { topic: filter });
+    if (!(await this.checkTopic(filter, true))) return undefined;
     const granted = await this.operation((c) => c.subscribe(filter, { qos }));
     if (Array.isArray(granted) && granted.some((g) => g && g.qos >= 128)) {
       this.setProblem('problem.refused', { topic: filter });
@@ -362,7 +384,7 @@ export class MqttEngine {
 
   async unsubscribe(topic) {
     const filter = toText(topic);
-    if (!validFilter(filter)) return this.setProblem('problem.badFilter', { topic: filter });
+    if (!(await this.checkTopic(filter, true))) return;
     await this.operation((c) => c.unsubscribe(filter));
   }
 
@@ -371,7 +393,7 @@ export class MqttEngine {
     const text = toText(payload);
     const qos = toQos(qosValue);
     if (qos === null) return this.setProblem('problem.badQos');
-    if (!validTopic(name)) return this.setProblem('problem.badTopic', { topic: name });
+    if (!(await this.checkTopic(name, false))) return;
     const bytes = encoder.encode(text);
     if (bytes.length > MAX_PAYLOAD_BYTES) return this.setProblem('problem.tooLarge', { limit: MAX_PAYLOAD_BYTES });
     await this.operation((c) => c.publish(name, bytes, { qos, retain: toBool(retainValue) }));
@@ -394,7 +416,7 @@ export class MqttEngine {
     this.received++;
     let held = false;
     for (const hat of this.polled.values()) {
-      if (!topicMatches(hat.filter, message.topic)) continue;
+      if (!this.matches(hat.filter, message.topic)) continue;
       if (hat.items.length >= QUEUE_LIMIT) this.dropped++;
       else hat.items.push(message);
       held = true;
@@ -407,7 +429,7 @@ export class MqttEngine {
       try {
         runtime.allScriptsByOpcodeDo(opcode, (script, target) => {
           const filter = staticFilter(target, script.blockId, argument);
-          if (filter !== null && !topicMatches(filter, message.topic)) return;
+          if (filter !== null && !this.matches(filter, message.topic)) return;
           const key = scriptKey(opcode, target, script.blockId);
           let queue = this.queues.get(key);
           if (!queue) {
@@ -505,7 +527,7 @@ export class MqttEngine {
       if (!this.slot.has(key)) return false;
       message = this.take(key, thread);
     }
-    return topicMatches(toText(topicArgument), message.topic);
+    return this.matches(toText(topicArgument), message.topic);
   }
 
   /**

@@ -5,9 +5,9 @@
 //   vm.extensionManager._registerInternalExtension(new ScratchMqtt(vm.runtime, { getLocale: () => vm.getLocale() }));
 
 import { MqttBlocks, IotBlocks } from './blocks.js';
-import { load, MqttClient } from '../mqtt.js';
+import * as client from '../mqtt.js';
 
-export const client = { load, MqttClient };
+export { client };
 
 export class ScratchMqtt extends MqttBlocks {
   constructor(runtime, options = {}) {

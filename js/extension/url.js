@@ -8,7 +8,7 @@
 //   `Scratch.vm`, so the hats are polled by the VM every frame instead (README "Loading (c)").
 
 import { MqttBlocks, IotBlocks, localeGetter } from './blocks.js';
-import { load, MqttClient } from '../mqtt.js';
+import * as client from '../mqtt.js';
 
 (function register(Scratch) {
   if (!Scratch || !Scratch.extensions || typeof Scratch.extensions.register !== 'function') {
@@ -17,7 +17,7 @@ import { load, MqttClient } from '../mqtt.js';
   const runtime = Scratch.vm?.runtime ?? null;
   const canFetch = typeof Scratch.canFetch === 'function' ? Scratch.canFetch.bind(Scratch) : null;
   const options = {
-    client: { load, MqttClient },
+    client,
     getLocale: localeGetter(Scratch),
     polled: !runtime,
     // TurboWarp asks the user before a project reaches a new site; it knows http(s) URLs.

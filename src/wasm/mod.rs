@@ -30,10 +30,14 @@ pub fn version() -> String {
 }
 
 /// Whether a message on topic `name` matches the subscription `filter` (`+`, `#`, `$`-topics,
-/// `$share/…`): the same rule the client uses, for routing messages to local handlers.
+/// `$share/…`): the same rule the client uses, for routing messages to local handlers. An
+/// invalid filter or name matches nothing (JS callers pass whatever a user typed).
 #[wasm_bindgen(js_name = topicMatches)]
 pub fn topic_matches(filter: &str, name: &str) -> bool {
-    crate::topic::matches(filter, name)
+    use crate::topic;
+    topic::validate_filter(filter).is_ok()
+        && topic::validate_name(name).is_ok()
+        && topic::matches(filter, name)
 }
 
 /// Why `filter` is not a valid subscription filter, or `undefined` when it is.

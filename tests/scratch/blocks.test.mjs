@@ -9,12 +9,16 @@ import { test } from 'node:test';
 import { MqttBlocks, IotBlocks } from '../../js/extension/blocks.js';
 import { QUEUE_LIMIT, jsonGet, toBool, toQos, toText } from '../../js/extension/engine.js';
 import { MESSAGES, pickLocale } from '../../js/extension/i18n.js';
-import { topicMatches, validFilter, validTopic } from '../../js/extension/topic.js';
 import { StubRuntime } from './stub-runtime.mjs';
-import { ROOT } from './node-client.mjs';
+import { nodeClient, ROOT } from './node-client.mjs';
 
-/** A client stand-in that never connects: for tests of delivery, which feed messages directly. */
-const noClient = { MqttClient: class {} };
+// The blocks use the client's topic rules (wasm, from dist/).
+const { topicMatches, filterProblem, topicProblem } = await nodeClient();
+const validFilter = (filter) => filterProblem(filter) === undefined;
+const validTopic = (name) => topicProblem(name) === undefined;
+
+/** A client that never connects, with the real topic rules: for tests of delivery, which feed messages directly. */
+const noClient = { MqttClient: class {}, topicMatches, filterProblem, topicProblem };
 
 function setup({ locale = 'en', client = noClient } = {}) {
   const runtime = new StubRuntime();
@@ -128,7 +132,7 @@ test('jsonGet: dot paths into objects and arrays; empty when absent or not JSON'
   assert.equal(mqtt.jsonGet(undefined), '');
 });
 
-test('topic filters: wildcards, $-topics, invalid filters', () => {
+test('topic rules the blocks use (the client\'s, from wasm): wildcards, $-topics, invalid filters', () => {
   const yes = [['#', 'a'], ['#', 'a/b'], ['a/#', 'a'], ['a/#', 'a/b/c'], ['a/+', 'a/b'], ['+/+', 'a/b'], ['sensors/+/temp', 'sensors/1/temp'], ['+', ''], ['a//b', 'a//b'], ['/+', '/x'], ['$SYS/#', '$SYS/x']];
   const no = [['a/+', 'a'], ['a/+', 'a/b/c'], ['a', 'a/b'], ['a/b', 'a'], ['#', '$SYS/x'], ['+/x', '$SYS/x'], ['a/#/b', 'a/x/b'], ['a+', 'a+'], ['', 'a']];
   for (const [f, t] of yes) if (t !== '') assert.ok(topicMatches(f, t), `${f} ~ ${t}`);
@@ -299,6 +303,18 @@ test('blocks before connecting: clear status, no throw', async () => {
   const zh = setup({ locale: 'zh-cn' });
   await zh.mqtt.publish({ PAYLOAD: 'x', TOPIC: 'a' });
   assert.equal(zh.mqtt.status(), '未连接 · 未连接：请先使用“连接到”积木');
+  // Topic rules need the wasm, not a connection: a bad filter says so before connecting.
+  await mqtt.subscribe({ TOPIC: 'a/#/b', QOS: '0' });
+  assert.equal(mqtt.status(), 'not connected · invalid topic filter "a/#/b"');
+});
+
+test('when the engine cannot load, a topic block says so instead of throwing', async () => {
+  const broken = { ...noClient, load: () => Promise.reject(new Error('CompileError')) };
+  const { mqtt } = setup({ client: broken });
+  await mqtt.publish({ PAYLOAD: 'x', TOPIC: 'a' });
+  assert.match(mqtt.status(), /the MQTT engine \(WebAssembly\) could not load/);
+  await mqtt.subscribe({ TOPIC: 'a', QOS: '1' });
+  assert.match(mqtt.status(), /could not load/);
 });
 
 test('sandboxed worker mode (no runtime): the hat is edge-activated and polled, one message per true→false cycle, in order', () => {

@@ -19,6 +19,6 @@ export async function nodeClient() {
   // in Node) the shell keeps and clears.
   const mod = await import(library);
   await mod.load(fs.readFileSync(path.join(ROOT, 'dist', 'scratch_mqtt_bg.wasm')));
-  api = { load: mod.load, MqttClient: mod.MqttClient };
+  api = mod;
   return api;
 }
