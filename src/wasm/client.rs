@@ -674,8 +674,7 @@ fn outgoing_message(
     message.retain = get(options, "retain").is_truthy();
     let properties = get(options, "properties");
     if properties.is_object() {
-        let js: JsPublishProperties = serde_wasm_bindgen::from_value(properties)
-            .map_err(|e| js_error("ERR_BAD_OPTIONS", &format!("properties: {e}")))?;
+        let js: JsPublishProperties = options::read(&properties, "properties")?;
         message.properties = js.into_properties();
     }
     Ok(message)

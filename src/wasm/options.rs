@@ -3,8 +3,9 @@
 
 use std::fmt;
 
+use js_sys::{Object, Reflect};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use wasm_bindgen::prelude::*;
 
 use crate::client::{LastWill, Options, ReconnectPolicy};
@@ -224,6 +225,34 @@ struct JsOptions {
 
 /// Options as the JS API takes them, plus credentials from the URL. Credentials in the options
 /// win over the URL's.
+/// Reads the options object `value` as `T`; an `ERR_BAD_OPTIONS` error names the option at fault
+/// (`what` is the object's name in the message). serde-wasm-bindgen says only what it expected,
+/// so after a failure each key is read again alone to find which one: the failure path pays,
+/// and no code is added per option.
+pub(crate) fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|error| {
+        let culprit = Object::keys(value.unchecked_ref::<Object>())
+            .iter()
+            .find_map(|key| {
+                let alone = Object::new();
+                Reflect::set(&alone, &key, &Reflect::get(value, &key).ok()?).ok()?;
+                let error = serde_wasm_bindgen::from_value::<T>(alone.into()).err()?;
+                Some((key.as_string()?, error))
+            });
+        // serde-wasm-bindgen's error is a JS Error: its text starts "Error: ".
+        let text = |error: serde_wasm_bindgen::Error| {
+            let text = error.to_string();
+            text.strip_prefix("Error: ")
+                .map_or_else(|| text.clone(), str::to_owned)
+        };
+        let message = match culprit {
+            Some((key, culprit)) => format!("{what}.{key}: {}", text(culprit)),
+            None => format!("{what}: {}", text(error)),
+        };
+        js_error("ERR_BAD_OPTIONS", &message)
+    })
+}
+
 pub(crate) fn parse(
     value: &JsValue,
     url_username: Option<String>,
@@ -232,13 +261,9 @@ pub(crate) fn parse(
     let (js, top_level): (JsOptions, JsConnectProperties) = if value.is_undefined() || value.is_null() {
         Default::default()
     } else {
-        let read = |e: serde_wasm_bindgen::Error| js_error("ERR_BAD_OPTIONS", &format!("options: {e}"));
         // Connect properties are also accepted at the top level: the same object read twice
         // (cheaper in code than `#[serde(flatten)]`).
-        (
-            serde_wasm_bindgen::from_value(value.clone()).map_err(read)?,
-            serde_wasm_bindgen::from_value(value.clone()).map_err(read)?,
-        )
+        (read(value, "options")?, read(value, "options")?)
     };
     let bad = |message: &str| js_error("ERR_BAD_OPTIONS", message);
 
@@ -454,8 +479,14 @@ mod tests {
     #[wasm_bindgen_test]
     fn wrong_types_are_err_bad_options_naming_the_problem() {
         let cases = [
-            (r#"{"keepalive":"often"}"#, "often"),
-            (r#"{"keepalive":70000}"#, "70000"),
+            // The option at fault is named, as `options.<key>`.
+            (
+                r#"{"clean":true,"keepalive":"often"}"#,
+                "options.keepalive: invalid type: string \"often\"",
+            ),
+            (r#"{"keepalive":70000}"#, "options.keepalive"),
+            (r#"{"clientId":"a","username":5}"#, "options.username"),
+            (r#"{"will":{"topic":"t","retain":"no"}}"#, "options.will"),
             (r#"{"protocolVersion":7}"#, "3, 4 or 5"),
             (
                 r#"{"reconnect":"yes"}"#,
