@@ -90,19 +90,10 @@ impl std::fmt::Debug for Connection {
     }
 }
 
-/// Milliseconds from the page's monotonic clock. The shell is the one layer that reads time.
-/// Looked up once: `now()` runs on every input, the hot path.
+/// Milliseconds from the page's monotonic clock. The shell is the one layer that reads time;
+/// socket frames come stamped by the same clock (`socket::now`).
 fn now() -> u64 {
-    thread_local! {
-        static PERFORMANCE: Option<web_sys::Performance> =
-            Reflect::get(&js_sys::global(), &"performance".into())
-                .ok()
-                .and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
-    }
-    let now = PERFORMANCE.with(|p| p.as_ref().map(web_sys::Performance::now));
-    #[allow(clippy::disallowed_methods)] // reason: the shell owns the clock; Date is the fallback.
-    let fallback = || js_sys::Date::now();
-    now.unwrap_or_else(fallback) as u64
+    super::socket::now() as u64
 }
 
 fn random_u32() -> u32 {

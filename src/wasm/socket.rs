@@ -9,9 +9,13 @@ use web_sys::{BinaryType, CloseEvent, Event, WebSocket};
 
 // The message handler is JS because a frame is the hot path: reading `event.data`, checking its
 // type, and copying it into wasm memory from Rust cost four boundary crossings per frame; here
-// the bytes cross once, as the handler's argument, with the time they arrived.
+// the bytes cross once, as the handler's argument, with the time they arrived. The clock is
+// here too, so frames and every other input are timed by the same one.
 #[wasm_bindgen(inline_js = "
 const clock = globalThis.performance ?? Date;
+export function now() {
+  return clock.now();
+}
 export function onBinaryMessage(ws, handler) {
   ws.onmessage = (event) => {
     const data = event.data;
@@ -21,6 +25,9 @@ export function onBinaryMessage(ws, handler) {
 }
 ")]
 extern "C" {
+    /// Milliseconds from the page's monotonic clock (`performance`, else `Date`).
+    pub(crate) fn now() -> f64;
+
     #[wasm_bindgen(js_name = onBinaryMessage)]
     fn on_binary_message(ws: &WebSocket, handler: &Closure<dyn FnMut(Vec<u8>, f64)>);
 }
@@ -30,7 +37,7 @@ extern "C" {
 pub(crate) enum SocketEvent {
     Open,
     /// The bytes of one binary frame (a frame may hold part of a packet or several packets),
-    /// and the page clock's time when they were handed over (the clock `client::now` reads).
+    /// and the time they were handed over (from `now`, the clock of every input).
     Data {
         bytes: Vec<u8>,
         at: f64,
