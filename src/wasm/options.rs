@@ -223,8 +223,6 @@ struct JsOptions {
     properties: JsConnectProperties,
 }
 
-/// Options as the JS API takes them, plus credentials from the URL. Credentials in the options
-/// win over the URL's.
 /// Reads the options object `value` as `T`; an `ERR_BAD_OPTIONS` error names the option at fault
 /// (`what` is the object's name in the message). serde-wasm-bindgen says only what it expected,
 /// so after a failure each key is read again alone to find which one: the failure path pays,
@@ -242,8 +240,7 @@ pub(crate) fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T
         // serde-wasm-bindgen's error is a JS Error: its text starts "Error: ".
         let text = |error: serde_wasm_bindgen::Error| {
             let text = error.to_string();
-            text.strip_prefix("Error: ")
-                .map_or_else(|| text.clone(), str::to_owned)
+            text.strip_prefix("Error: ").unwrap_or(&text).to_owned()
         };
         let message = match culprit {
             Some((key, culprit)) => format!("{what}.{key}: {}", text(culprit)),
@@ -253,6 +250,8 @@ pub(crate) fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T
     })
 }
 
+/// Options as the JS API takes them, plus credentials from the URL. Credentials in the options
+/// win over the URL's.
 pub(crate) fn parse(
     value: &JsValue,
     url_username: Option<String>,
