@@ -74,7 +74,10 @@ function publish(topic, payload) {
   return Buffer.concat([Buffer.from([0x30, length, t.length >> 8, t.length & 0xff]), t, p]);
 }
 
-/** Answers CONNECT with CONNACK, then sends three PUBLISH cut across frames at odd places. */
+/**
+ * Answers CONNECT with CONNACK, then sends three PUBLISH cut across frames at odd places, with a
+ * text frame in the middle of a packet (not MQTT: the client must ignore it).
+ */
 async function splitFrameBroker() {
   const server = http.createServer();
   const wss = new WebSocketServer({ server, handleProtocols: (protocols) => [...protocols][0] });
@@ -90,6 +93,7 @@ async function splitFrameBroker() {
       const cuts = [4 + 6, 4 + 7];
       socket.send(stream.subarray(0, cuts[0]));
       socket.send(stream.subarray(cuts[0], cuts[1]));
+      socket.send('not MQTT: a text frame');
       socket.send(stream.subarray(cuts[1]));
     });
   });
