@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { wasmDecoder } from './wasm-inline.mjs';
+import { glueWithInlinedWasm } from './wasm-inline.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, 'extension-manifest.json'), 'utf8'));
@@ -34,12 +34,8 @@ function libraryPlugin(outDir) {
       );
       b.onLoad({ filter: /scratch_mqtt\.js$/ }, async (a) => {
         if (path.resolve(a.path) !== path.resolve(glue)) return undefined;
-        const src = fs.readFileSync(a.path, 'utf8');
-        const pattern = /new URL\(\s*['"]scratch_mqtt_bg\.wasm['"]\s*,\s*import\.meta\.url\s*\)/g;
-        if (!pattern.test(src)) throw new Error('the glue no longer loads scratch_mqtt_bg.wasm with new URL(…, import.meta.url)');
         // Inlined as the library bundle inlines it (deflated): 145 → 113 KB gzip for this file.
-        const decoder = await wasmDecoder(fs.readFileSync(wasm), '__smqExtWasm');
-        return { contents: src.replace(pattern, '__smqExtWasm()') + '\n' + decoder, loader: 'js' };
+        return { contents: await glueWithInlinedWasm(glue, wasm, '__smqExtWasm'), loader: 'js' };
       });
     },
   };

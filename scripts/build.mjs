@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { wasmDecoder } from './wasm-inline.mjs';
+import { escapeRegExp, glueWithInlinedWasm } from './wasm-inline.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 'wasm32-unknown-unknown';
@@ -268,18 +268,13 @@ function checkWasm(file) {
  */
 async function bundle({ entry, glue, wasm, format, out }) {
   const { build } = await import('esbuild');
-  const wasmName = path.basename(wasm);
   const inline = {
     name: 'inline-wasm',
     setup(b) {
       const glueFilter = new RegExp(`${escapeRegExp(path.basename(glue))}$`);
       b.onLoad({ filter: glueFilter }, async (a) => {
         if (path.resolve(a.path) !== path.resolve(glue)) return undefined;
-        const src = fs.readFileSync(a.path, 'utf8');
-        const pattern = new RegExp(`new URL\\(\\s*['"]${escapeRegExp(wasmName)}['"]\\s*,\\s*import\\.meta\\.url\\s*\\)`, 'g');
-        if (!pattern.test(src)) throw new Error(`the glue no longer loads ${wasmName} with new URL(…, import.meta.url)`);
-        const decoder = await wasmDecoder(fs.readFileSync(wasm), '__smqWasmBytes');
-        return { contents: src.replace(pattern, '__smqWasmBytes()') + '\n' + decoder, loader: 'js' };
+        return { contents: await glueWithInlinedWasm(glue, wasm, '__smqWasmBytes'), loader: 'js' };
       });
     },
   };
@@ -299,10 +294,6 @@ async function bundle({ entry, glue, wasm, format, out }) {
   });
 }
 
-
-function escapeRegExp(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 // ---------------------------------------------------------------- reporting
 

@@ -1,6 +1,28 @@
 // The wasm module inlined into a single JS file (scripts/build.mjs for the library bundle,
 // scripts/build-extension.mjs for the Scratch extension): one request loads everything.
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
+
+export function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The wasm-bindgen glue at `gluePath` with its default module URL
+ * (`new URL('…_bg.wasm', import.meta.url)`) replaced by the inlined bytes of `wasmPath`, for an
+ * esbuild `onLoad`. Fails when the glue no longer loads its module that way.
+ */
+export async function glueWithInlinedWasm(gluePath, wasmPath, name) {
+  const source = fs.readFileSync(gluePath, 'utf8');
+  const wasmName = escapeRegExp(path.basename(wasmPath));
+  const pattern = new RegExp(`new URL\\(\\s*['"]${wasmName}['"]\\s*,\\s*import\\.meta\\.url\\s*\\)`, 'g');
+  if (!pattern.test(source)) {
+    throw new Error(`the glue no longer loads ${path.basename(wasmPath)} with new URL(…, import.meta.url)`);
+  }
+  const decoder = await wasmDecoder(fs.readFileSync(wasmPath), name);
+  return `${source.replace(pattern, `${name}()`)}\n${decoder}`;
+}
 
 /**
  * JS that defines `name()`, returning the module's bytes (or a promise of them). The module is
