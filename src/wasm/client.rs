@@ -20,7 +20,7 @@ use crate::client::{
 use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, SubscriptionOptions};
 
 use super::batch::{MessageBatch, TopicSlots};
-use super::convert::{self, payload_bytes, properties_object};
+use super::convert::{self, payload_bytes, properties_object, set};
 use super::errors::{self, js_error};
 use super::options::{self, JsPublishProperties};
 use super::socket::{Socket, SocketEvent};
@@ -369,14 +369,10 @@ impl Shared {
         match event {
             Event::Connected(connected) => {
                 let details = Object::new();
-                let _ = Reflect::set(
-                    &details,
-                    &"sessionPresent".into(),
-                    &connected.session_present.into(),
-                );
-                let _ = Reflect::set(&details, &"clientId".into(), &connected.client_id.as_str().into());
+                set(&details, "sessionPresent", connected.session_present);
+                set(&details, "clientId", connected.client_id.as_str());
                 if let Some(properties) = properties_object(&connected.properties) {
-                    let _ = Reflect::set(&details, &"properties".into(), &properties);
+                    set(&details, "properties", properties);
                 }
                 Self::emit(shared, "connect", &[details.into()]);
             }
@@ -394,8 +390,8 @@ impl Shared {
             }
             Event::ReconnectScheduled { attempt, delay_ms } => {
                 let details = Object::new();
-                let _ = Reflect::set(&details, &"attempt".into(), &attempt.into());
-                let _ = Reflect::set(&details, &"delay".into(), &(delay_ms as f64).into());
+                set(&details, "attempt", attempt);
+                set(&details, "delay", delay_ms as f64);
                 Self::emit(shared, "reconnect", &[details.into()]);
             }
             Event::OfflineQueueOverflow { rejected } => {
@@ -576,16 +572,16 @@ fn subscribe_result(
     let mut refused = Vec::new();
     for (filter, result) in filters.iter().zip(results) {
         let entry = Object::new();
-        let _ = Reflect::set(&entry, &"topic".into(), &filter.as_str().into());
+        set(&entry, "topic", filter.as_str());
         let qos = match result {
             Ok(qos) => *qos as u8,
             Err(code) => {
                 refused.push((filter.as_str(), *code));
-                let _ = Reflect::set(&entry, &"reasonCode".into(), &code.0.into());
+                set(&entry, "reasonCode", code.0);
                 0x80
             }
         };
-        let _ = Reflect::set(&entry, &"qos".into(), &qos.into());
+        set(&entry, "qos", qos);
         granted.push(&entry);
     }
     let Some(&(_, first_code)) = refused.first() else {

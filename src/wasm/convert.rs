@@ -54,7 +54,8 @@ pub(crate) fn payload_bytes(value: &JsValue) -> Result<Vec<u8>, JsValue> {
     ))
 }
 
-fn set(object: &Object, name: &'static str, value: impl Into<JsValue>) {
+/// Sets `object[name]`, with the name's JS string made once (`key`).
+pub(crate) fn set(object: &Object, name: &'static str, value: impl Into<JsValue>) {
     let _ = Reflect::set(object, &key(name), &value.into());
 }
 

@@ -6,7 +6,7 @@ use crate::codec::{
     self, Ack, DecodeOptions, MAX_REMAINING_LENGTH, Packet, PacketType, Properties, ProtocolVersion, Publish,
     QoS, ReasonCode, Status, SubAck, UnsubAck,
 };
-use crate::topic;
+use crate::topic::TopicError;
 
 use crate::client::error::{ClientError, LostReason, ProtocolError};
 use crate::client::events::{Completion, Event, Message};
@@ -98,8 +98,11 @@ impl Client {
             Err(error) => return self.protocol_violation(now, ProtocolError::TopicAlias(error)),
         };
         let topic = resolved.unwrap_or_else(|| publish.topic.to_string());
-        if let Err(error) = topic::validate_name(&topic) {
-            return self.protocol_violation(now, ProtocolError::TopicName(error));
+        // The decoder checked the rest of the rules for topic names (`Reader::topic_name`: UTF-8,
+        // no U+0000, no wildcards, at most 65,535 bytes), and aliases only hold decoded topics;
+        // scanning the name again here cost every message. Left: no topic after aliases.
+        if topic.is_empty() {
+            return self.protocol_violation(now, ProtocolError::TopicName(TopicError::Empty));
         }
         let packet_id = publish.packet_id;
         let deliver = match publish.qos {
