@@ -87,9 +87,14 @@ ensure_wasm_bindgen_cli() {
   local want have
   want="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml")"
   [ -n "$want" ] || die "Cargo.toml does not pin wasm-bindgen with ="
-  have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')"
+  # Under `set -o pipefail` a missing CLI fails the pipeline: ask only when it is on the PATH.
+  have=""
+  if command -v wasm-bindgen >/dev/null 2>&1; then
+    have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
+  fi
   if [ "$have" != "$want" ]; then
-    echo "Installing wasm-bindgen-cli $want to match the crate (once, a few minutes)..."
-    cargo install --quiet wasm-bindgen-cli --version "$want"
+    echo "Installing wasm-bindgen-cli $want to match the crate (${have:-not installed}; once, a few minutes)..."
+    cargo install --quiet wasm-bindgen-cli --version "$want" ||
+      die "could not install wasm-bindgen-cli $want (cargo install wasm-bindgen-cli --version $want)"
   fi
 }

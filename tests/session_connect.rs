@@ -588,3 +588,43 @@ fn v311_accepts_session_present_for_a_kept_session() {
             .any(|(_, e)| matches!(e, Event::Connected(c) if c.session_present))
     );
 }
+
+#[test]
+fn a_broker_without_mqtt5_is_named_as_such_and_not_retried() {
+    // What aedes (3.1/3.1.1 only) answers to a v5 CONNECT: its own CONNACK, code 1, then a close.
+    let mut pair = Pair::new(options(ProtocolVersion::V5));
+    pair.broker.answer_connect = false;
+    pair.client.connect(0);
+    pair.drive();
+    assert_eq!(count_connects(&pair), 1);
+    pair.broker.send_raw(&[0x20, 0x02, 0x00, 0x01]);
+    pair.broker.close();
+    pair.drive();
+    let lost = pair
+        .events
+        .iter()
+        .find_map(|(_, event)| match event {
+            Event::ConnectionLost(reason) => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("the connection ends");
+    assert!(
+        matches!(&lost, LostReason::Refused { code, .. } if *code == ReasonCode::UNSUPPORTED_PROTOCOL_VERSION),
+        "{lost:?}"
+    );
+    assert!(lost.to_string().contains("not MQTT 5"), "{lost}");
+    assert_eq!(pair.client.state(), SessionState::Idle);
+    pair.advance(600_000);
+    assert_eq!(count_connects(&pair), 1, "no retries");
+    // After CONNACK the same bytes are a protocol error like any other.
+    let mut pair = Pair::connected(options(ProtocolVersion::V5));
+    pair.broker.send_raw(&[0x20, 0x02, 0x00, 0x01]);
+    pair.drive();
+    assert!(
+        pair.events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::ConnectionLost(LostReason::Protocol(_)))),
+        "{:?}",
+        pair.events
+    );
+}

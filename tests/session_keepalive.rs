@@ -26,7 +26,7 @@ fn ping_times(pair: &Pair) -> Vec<u64> {
 fn keepalive(version: ProtocolVersion, secs: u16) -> Options {
     Options {
         keep_alive_secs: secs,
-        ping_timeout_ms: 3_000,
+        ping_timeout_ms: Some(3_000),
         ..options(version)
     }
 }
@@ -189,6 +189,28 @@ fn bytes_arriving_while_a_ping_is_unanswered_keep_the_connection_alive() {
             ping_times(&pair),
             vec![10_000],
             "no second PINGREQ while one is unanswered"
+        );
+    }
+}
+
+#[test]
+fn by_default_a_dead_link_is_noticed_within_one_and_a_half_keepalives() {
+    // (keepalive s, lost at ms): PINGREQ after one silent period, then half a period for PINGRESP.
+    for (secs, lost_at) in [(5, 7_500), (60, 90_000), (1, 1_500)] {
+        let mut pair = Pair::connected(Options {
+            keep_alive_secs: secs,
+            ..options(ProtocolVersion::V3_1_1)
+        });
+        pair.broker.auto_pingresp = false;
+        pair.advance_to(lost_at - 1);
+        assert!(pair.is_connected(), "{secs} s");
+        pair.advance_to(lost_at);
+        assert!(
+            pair.events.iter().any(
+                |(time, e)| *time == lost_at && *e == Event::ConnectionLost(LostReason::KeepAliveTimeout)
+            ),
+            "{secs} s: {:?}",
+            pair.events
         );
     }
 }

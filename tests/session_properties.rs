@@ -60,7 +60,7 @@ fn run(version: ProtocolVersion, clean_start: bool, actions: &[Action]) {
         client_id: "prop".into(),
         clean_start,
         keep_alive_secs: 5,
-        ping_timeout_ms: 2_000,
+        ping_timeout_ms: Some(2_000),
         offline_queue_capacity: 4,
         topic_alias_maximum: 2,
         reconnect: ReconnectPolicy {

@@ -218,7 +218,11 @@ fn unknown_pubrec_and_pubrel_are_still_answered() {
 
 #[test]
 fn packet_ids_run_out_and_the_next_operations_wait_in_order() {
-    let mut pair = Pair::connected(options(ProtocolVersion::V3_1_1));
+    // No in-flight cap below the packet ids.
+    let mut pair = Pair::connected(Options {
+        max_in_flight: Some(u16::MAX),
+        ..options(ProtocolVersion::V3_1_1)
+    });
     pair.broker.auto_ack_publish = false;
     pair.broker.auto_suback = false;
     let mut ops = Vec::new();
@@ -686,5 +690,121 @@ fn a_suback_code_the_protocol_does_not_define_is_a_protocol_error() {
             assert!(pair.completion(op).is_ok(), "{version:?} {code:#04x}");
             assert!(pair.is_connected());
         }
+    }
+}
+
+/// Acknowledges the client's QoS>0 PUBLISH one at a time, oldest first, the way a broker that
+/// takes `cap` at a time would; fails if more than `cap` are ever unacknowledged. Returns the
+/// payload numbers in the order the PUBLISH first arrived.
+fn ack_one_at_a_time(pair: &mut Pair, qos: QoS, cap: usize) -> Vec<u32> {
+    let mut unacked: std::collections::VecDeque<u16> = std::collections::VecDeque::new();
+    let mut numbers = Vec::new();
+    loop {
+        for packet in pair.broker.take_received() {
+            if let Packet::Publish(publish) = packet {
+                if !publish.dup {
+                    numbers.push(u32::from_be_bytes(publish.payload[..4].try_into().unwrap()));
+                }
+                unacked.push_back(publish.packet_id);
+            }
+        }
+        assert!(
+            unacked.len() <= cap,
+            "{} unacknowledged, cap {cap}",
+            unacked.len()
+        );
+        let Some(packet_id) = unacked.pop_front() else {
+            return numbers;
+        };
+        match qos {
+            QoS::AtLeastOnce => pair.broker.send(&Packet::PubAck(plain_ack(packet_id))),
+            // The broker's auto PUBCOMP answers the client's PUBREL.
+            _ => pair.broker.send(&Packet::PubRec(plain_ack(packet_id))),
+        }
+        pair.drive();
+    }
+}
+
+fn numbered(n: u32, qos: QoS) -> OutgoingMessage {
+    OutgoingMessage::new("n", n.to_be_bytes().to_vec(), qos)
+}
+
+#[test]
+fn before_v5_at_most_20_publishes_wait_for_their_ack_and_each_ack_releases_the_next() {
+    for version in [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1] {
+        for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let mut pair = Pair::connected(options(version));
+            pair.broker.auto_ack_publish = false;
+            let ops: Vec<_> = (0..60).map(|n| pair.publish(numbered(n, qos))).collect();
+            assert_eq!(pair.client.in_flight_len(), 20, "{version:?} {qos:?}");
+            assert_eq!(pair.client.pending_len(), 40);
+            let numbers = ack_one_at_a_time(&mut pair, qos, 20);
+            assert_eq!(numbers, (0..60).collect::<Vec<_>>(), "{version:?} {qos:?}");
+            for op in ops {
+                assert_eq!(pair.completion(op), published());
+            }
+        }
+    }
+}
+
+#[test]
+fn after_a_reconnect_before_v5_resends_and_the_offline_queue_go_out_20_at_a_time() {
+    for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+        let mut pair = Pair::connected(Options {
+            clean_start: false,
+            client_id: "kept".into(),
+            ..options(ProtocolVersion::V3_1_1)
+        });
+        pair.broker.auto_ack_publish = false;
+        let mut ops: Vec<_> = (0..30).map(|n| pair.publish(numbered(n, qos))).collect();
+        pair.broker.take_received();
+        pair.drop_connection();
+        ops.extend((30..100).map(|n| pair.client.publish(pair.now, numbered(n, qos)).unwrap()));
+        pair.advance(30_000);
+        assert!(pair.is_connected());
+        let resent = pair
+            .broker
+            .received
+            .iter()
+            .filter(|(_, packet)| matches!(packet, Packet::Publish(p) if p.dup))
+            .count();
+        assert_eq!(resent, 20, "{qos:?}: only the quota is re-sent at once");
+        let numbers = ack_one_at_a_time(&mut pair, qos, 20);
+        // 0..20 went out before the cut and come back as duplicates.
+        assert_eq!(numbers, (20..100).collect::<Vec<_>>(), "{qos:?}");
+        for op in ops {
+            assert_eq!(pair.completion(op), published());
+        }
+    }
+}
+
+#[test]
+fn a_set_in_flight_maximum_applies_before_v5_and_below_the_servers_in_v5() {
+    let cases = [
+        (ProtocolVersion::V3_1_1, Some(3), None, 3),
+        (ProtocolVersion::V3_1_1, Some(100), None, 100),
+        (ProtocolVersion::V5, None, None, 150),
+        (ProtocolVersion::V5, None, Some(7), 7),
+        (ProtocolVersion::V5, Some(4), Some(7), 4),
+    ];
+    for (version, max_in_flight, server_receive_maximum, in_flight) in cases {
+        let mut pair = Pair::new(Options {
+            max_in_flight,
+            ..options(version)
+        });
+        pair.broker.default_connack = ConnAckPlan::with_properties(Properties {
+            receive_maximum: server_receive_maximum,
+            ..Properties::default()
+        });
+        pair.connect();
+        pair.broker.auto_ack_publish = false;
+        for n in 0..150 {
+            pair.publish(numbered(n, QoS::AtLeastOnce));
+        }
+        assert_eq!(
+            pair.client.in_flight_len(),
+            in_flight,
+            "{version:?} {max_in_flight:?}"
+        );
     }
 }

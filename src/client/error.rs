@@ -24,6 +24,7 @@ pub enum OptionsError {
     WillPayloadTooLong,
     ZeroReceiveMaximum,
     ZeroMaximumPacketSize,
+    ZeroMaxInFlight,
     UserProperty(StringError),
     /// The reconnect policy is inconsistent; the text says how.
     Reconnect(&'static str),
@@ -48,6 +49,7 @@ impl fmt::Display for OptionsError {
             Self::WillPayloadTooLong => f.write_str("the will message is longer than 65535 bytes"),
             Self::ZeroReceiveMaximum => f.write_str("the receive maximum must be at least 1"),
             Self::ZeroMaximumPacketSize => f.write_str("the maximum packet size must be at least 1"),
+            Self::ZeroMaxInFlight => f.write_str("the in-flight maximum must be at least 1"),
             Self::UserProperty(e) => write!(f, "a user property {e}"),
             Self::Reconnect(why) => write!(f, "the reconnect policy is not valid: {why}"),
         }

@@ -52,9 +52,16 @@ pub struct Options {
     pub auto_topic_alias: bool,
     /// How long an attempt may take from asking for the transport until CONNACK. Default 30 s.
     pub connect_timeout_ms: u64,
-    /// How long to wait for PINGRESP before the connection counts as lost. Keep it well under
-    /// the keepalive period (the broker gives up at 1.5×). Default 10 s.
-    pub ping_timeout_ms: u64,
+    /// How long to wait for PINGRESP before the connection counts as lost. `None` (the default)
+    /// is half the keepalive period in force; a set value is capped at half of it, so a dead link
+    /// is always noticed within 1.5× the keepalive, when the broker gives up on us too.
+    pub ping_timeout_ms: Option<u64>,
+    /// How many QoS 1 and QoS 2 PUBLISH may be sent and not yet acknowledged. Before MQTT 5 a
+    /// broker cannot announce a limit and a PUBACK cannot refuse, so a broker that takes fewer
+    /// drops the surplus while acknowledging it (mosquitto's default `max_inflight_messages` is
+    /// 20). `None` (the default): 20 before 5.0; in 5.0 the server's Receive Maximum alone. A set
+    /// value applies in every version, never above the server's Receive Maximum.
+    pub max_in_flight: Option<u16>,
     pub reconnect: ReconnectPolicy,
     /// How many operations (publish, subscribe, unsubscribe) may wait: while the client is not
     /// connected, and while connected for send quota or a packet id (both together). Beyond it
@@ -84,7 +91,8 @@ impl Default for Options {
             topic_alias_maximum: 0,
             auto_topic_alias: true,
             connect_timeout_ms: 30_000,
-            ping_timeout_ms: 10_000,
+            ping_timeout_ms: None,
+            max_in_flight: None,
             reconnect: ReconnectPolicy::default(),
             offline_queue_capacity: 256,
             user_properties: Vec::new(),
@@ -135,6 +143,9 @@ impl Default for ReconnectPolicy {
     }
 }
 
+/// Paho's default too, and mosquitto's default `max_inflight_messages`.
+pub const DEFAULT_MAX_IN_FLIGHT_BEFORE_V5: u16 = 20;
+
 const MAX_STRING: usize = 65_535;
 const MQTT_3_1_CLIENT_ID_MAX: usize = 23;
 
@@ -171,6 +182,9 @@ impl Options {
         if self.receive_maximum == Some(0) {
             return Err(OptionsError::ZeroReceiveMaximum);
         }
+        if self.max_in_flight == Some(0) {
+            return Err(OptionsError::ZeroMaxInFlight);
+        }
         if self.maximum_packet_size == Some(0) {
             return Err(OptionsError::ZeroMaximumPacketSize);
         }
@@ -191,6 +205,16 @@ impl Options {
             return Err(OptionsError::Reconnect("jitter is a percentage, at most 100"));
         }
         Ok(self)
+    }
+
+    /// The most QoS>0 PUBLISH we keep unacknowledged when the server allows `server_maximum`.
+    pub(crate) fn send_quota(&self, server_maximum: u16) -> u16 {
+        let ours = match self.max_in_flight {
+            Some(max) => max,
+            None if self.version.is_v5() => u16::MAX,
+            None => DEFAULT_MAX_IN_FLIGHT_BEFORE_V5,
+        };
+        ours.min(server_maximum)
     }
 
     /// The receive maximum in force (the protocol default when unset).
@@ -313,6 +337,13 @@ mod tests {
             ),
             (
                 Options {
+                    max_in_flight: Some(0),
+                    ..Options::default()
+                },
+                OptionsError::ZeroMaxInFlight,
+            ),
+            (
+                Options {
                     maximum_packet_size: Some(0),
                     ..Options::default()
                 },
@@ -331,6 +362,32 @@ mod tests {
         ];
         for (options, expected) in cases {
             assert_eq!(options.validated(&mut rng()), Err(expected));
+        }
+    }
+
+    #[test]
+    fn the_send_quota_is_20_before_v5_and_the_servers_in_v5_unless_set() {
+        // (version, max_in_flight, server's Receive Maximum, quota)
+        let cases = [
+            (ProtocolVersion::V3_1, None, u16::MAX, 20),
+            (ProtocolVersion::V3_1_1, None, u16::MAX, 20),
+            (ProtocolVersion::V5, None, u16::MAX, u16::MAX),
+            (ProtocolVersion::V5, None, 20, 20),
+            (ProtocolVersion::V3_1_1, Some(100), u16::MAX, 100),
+            (ProtocolVersion::V5, Some(5), 20, 5),
+            (ProtocolVersion::V5, Some(50), 20, 20),
+        ];
+        for (version, max_in_flight, server, quota) in cases {
+            let options = Options {
+                version,
+                max_in_flight,
+                ..Options::default()
+            };
+            assert_eq!(
+                options.send_quota(server),
+                quota,
+                "{version:?} {max_in_flight:?} {server}"
+            );
         }
     }
 

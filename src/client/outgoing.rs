@@ -79,6 +79,8 @@ pub(crate) struct InFlight {
     pub(crate) op: Op,
     pub(crate) packet_id: u16,
     pub(crate) stage: Awaiting,
+    /// Waiting in `Outgoing::resend`: only then does ending it need a search there.
+    awaiting_resend: bool,
 }
 
 /// Why an operation could not be queued offline.
@@ -87,6 +89,73 @@ pub(crate) struct OfflineQueueFull {
     pub(crate) capacity: usize,
     /// Refusals since the queue was last flushed, this one included.
     pub(crate) rejected: u64,
+}
+
+/// Operations waiting for a packet id or send quota, in two queues because only the oldest of
+/// each can be next: PUBLISH never overtakes PUBLISH, SUBSCRIBE/UNSUBSCRIBE never overtake each
+/// other, and between the two the order they were made in decides (`seq`). Scanning one queue
+/// for the first that could move made every acknowledgement cost the length of the queue.
+#[derive(Debug, Clone, Default)]
+struct Pending {
+    publishes: VecDeque<(i64, Op)>,
+    controls: VecDeque<(i64, Op)>,
+    /// The next `seq` at the back; the session's own operations go in front with `front_seq`.
+    back_seq: i64,
+    front_seq: i64,
+}
+
+impl Pending {
+    fn len(&self) -> usize {
+        self.publishes.len() + self.controls.len()
+    }
+
+    fn queue_of(&mut self, op: &Op) -> &mut VecDeque<(i64, Op)> {
+        match op.request {
+            Request::Publish(_) => &mut self.publishes,
+            Request::Subscribe(_) | Request::Unsubscribe(_) => &mut self.controls,
+        }
+    }
+
+    fn push_back(&mut self, op: Op) {
+        let seq = self.back_seq;
+        self.back_seq += 1;
+        self.queue_of(&op).push_back((seq, op));
+    }
+
+    fn push_front(&mut self, op: Op) {
+        self.front_seq -= 1;
+        let seq = self.front_seq;
+        self.queue_of(&op).push_front((seq, op));
+    }
+
+    /// Whether the operation queued last is the user's operation `id`.
+    fn newest_is(&self, id: OpId) -> bool {
+        self.newest().is_some_and(|(_, op)| op.id == Some(id))
+    }
+
+    fn newest(&self) -> Option<&(i64, Op)> {
+        match (self.publishes.back(), self.controls.back()) {
+            (Some(publish), Some(control)) => Some(if publish.0 > control.0 { publish } else { control }),
+            (publish, control) => publish.or(control),
+        }
+    }
+
+    fn pop_newest(&mut self) -> Option<Op> {
+        let newest_seq = self.newest()?.0;
+        let queue = if self.publishes.back().is_some_and(|(seq, _)| *seq == newest_seq) {
+            &mut self.publishes
+        } else {
+            &mut self.controls
+        };
+        queue.pop_back().map(|(_, op)| op)
+    }
+
+    /// Everything, in the order it was queued.
+    fn into_ops(self) -> Vec<Op> {
+        let mut all: Vec<(i64, Op)> = self.publishes.into_iter().chain(self.controls).collect();
+        all.sort_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, op)| op).collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +173,7 @@ pub(crate) struct Outgoing {
     resend: VecDeque<(u16, bool)>,
     /// How many of `resend` are QoS>0 PUBLISH flows (counted in `publishes_in_flight`).
     resend_publishes: usize,
-    pending: VecDeque<Op>,
+    pending: Pending,
     offline: VecDeque<Op>,
     offline_capacity: usize,
     offline_rejected: u64,
@@ -120,7 +189,7 @@ impl Outgoing {
             publishes_in_flight: 0,
             resend: VecDeque::new(),
             resend_publishes: 0,
-            pending: VecDeque::new(),
+            pending: Pending::default(),
             offline: VecDeque::new(),
             offline_capacity,
             offline_rejected: 0,
@@ -154,12 +223,11 @@ impl Outgoing {
     /// it back and refuses it. So pending and offline together never hold more than the
     /// capacity of the user's operations, connected or not.
     pub(crate) fn refuse_if_over_capacity(&mut self, id: OpId) -> Result<(), OfflineQueueFull> {
-        let waiting = self.pending.back().is_some_and(|op| op.id == Some(id));
-        if !waiting {
+        if !self.pending.newest_is(id) {
             return Ok(());
         }
         if self.offline.len() + self.pending.len() > self.offline_capacity {
-            self.pending.pop_back();
+            self.pending.pop_newest();
             return Err(self.refuse());
         }
         self.offline_rejected = 0;
@@ -183,7 +251,7 @@ impl Outgoing {
         self.pending.push_back(op);
     }
 
-    /// Queues the session's own operation ahead of everything waiting.
+    /// Queues the session's own operation (a SUBSCRIBE) ahead of everything waiting.
     pub(crate) fn push_pending_front(&mut self, op: Op) {
         self.pending.push_front(op);
     }
@@ -195,32 +263,43 @@ impl Outgoing {
     /// Whether nothing waits to be sent (pending, or to be re-sent): a QoS 0 PUBLISH may go
     /// straight out only then.
     pub(crate) fn nothing_waiting(&self) -> bool {
-        self.pending.is_empty() && self.resend.is_empty()
+        self.pending.len() == 0 && self.resend.is_empty()
     }
 
     /// The next waiting operation that can be sent now, with the packet id it gets (0 for a
-    /// QoS 0 PUBLISH, which needs none); `None` when nothing can move. `receive_maximum` is the
-    /// server's send quota for QoS>0 PUBLISH.
-    pub(crate) fn take_sendable(&mut self, receive_maximum: u16) -> Option<(Op, u16)> {
+    /// QoS 0 PUBLISH, which needs none); `None` when nothing can move. `send_quota` is how many
+    /// QoS>0 PUBLISH may be unacknowledged. Only the oldest PUBLISH and the oldest
+    /// SUBSCRIBE/UNSUBSCRIBE can be next, so this costs the same however many wait.
+    pub(crate) fn take_sendable(&mut self, send_quota: u16) -> Option<(Op, u16)> {
         let ids_left = !self.ids.is_exhausted();
-        // Flows waiting to be re-sent go first.
-        let quota_left = self.resend.is_empty() && self.publishes_in_flight < usize::from(receive_maximum);
-        // The first PUBLISH that has to wait (for quota or a packet id) blocks every PUBLISH
-        // behind it, QoS 0 included (order), but not SUBSCRIBE/UNSUBSCRIBE.
-        let mut publish_waiting = !self.resend.is_empty();
-        let index = self.pending.iter().position(|op| match &op.request {
-            Request::Publish(message) if message.qos == QoS::AtMostOnce => !publish_waiting,
-            Request::Publish(_) => {
-                publish_waiting |= !(quota_left && ids_left);
-                !publish_waiting
+        // Flows waiting to be re-sent go first; a PUBLISH that has to wait (for quota or a
+        // packet id) holds every PUBLISH behind it, QoS 0 included (order), but not
+        // SUBSCRIBE/UNSUBSCRIBE.
+        let publish_can_go = self.resend.is_empty()
+            && self.pending.publishes.front().is_some_and(|(_, op)| {
+                !op.is_qos_publish() || (ids_left && self.publishes_in_flight < usize::from(send_quota))
+            });
+        let control_can_go = ids_left && !self.pending.controls.is_empty();
+        let from_publishes = match (publish_can_go, control_can_go) {
+            (true, true) => {
+                self.pending.publishes.front().map(|(seq, _)| *seq)
+                    < self.pending.controls.front().map(|(seq, _)| *seq)
             }
-            Request::Subscribe(_) | Request::Unsubscribe(_) => ids_left,
-        })?;
-        let needs_id = !matches!(&self.pending.get(index)?.request,
-            Request::Publish(message) if message.qos == QoS::AtMostOnce);
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => return None,
+        };
+        let queue = if from_publishes {
+            &mut self.pending.publishes
+        } else {
+            &mut self.pending.controls
+        };
+        let needs_id = queue
+            .front()
+            .is_some_and(|(_, op)| !from_publishes || op.is_qos_publish());
         let packet_id = if needs_id { self.ids.allocate()? } else { 0 };
-        match self.pending.remove(index) {
-            Some(op) => Some((op, packet_id)),
+        match queue.pop_front() {
+            Some((_, op)) => Some((op, packet_id)),
             None => {
                 self.ids.free(packet_id);
                 None
@@ -231,12 +310,17 @@ impl Outgoing {
     /// The session's own operation at the front of pending, with the packet id it gets; `None`
     /// when the front is a user's operation or no id is free.
     pub(crate) fn take_own_sendable(&mut self) -> Option<(Op, u16)> {
-        if self.pending.front().is_none_or(|op| op.id.is_some()) {
+        let own_first = match (self.pending.publishes.front(), self.pending.controls.front()) {
+            (_, None) => false,
+            (None, Some((_, op))) => op.id.is_none(),
+            (Some((publish_seq, _)), Some((seq, op))) => op.id.is_none() && seq < publish_seq,
+        };
+        if !own_first {
             return None;
         }
         let packet_id = self.ids.allocate()?;
-        match self.pending.pop_front() {
-            Some(op) => Some((op, packet_id)),
+        match self.pending.controls.pop_front() {
+            Some((_, op)) => Some((op, packet_id)),
             None => {
                 self.ids.free(packet_id);
                 None
@@ -248,15 +332,20 @@ impl Outgoing {
 
     /// After a reconnect: nothing is waiting to be re-sent yet.
     pub(crate) fn clear_resend(&mut self) {
-        self.resend.clear();
+        for (packet_id, _) in std::mem::take(&mut self.resend) {
+            if let Some(flight) = self.get_mut(packet_id) {
+                flight.awaiting_resend = false;
+            }
+        }
         self.resend_publishes = 0;
     }
 
     /// Queues an in-flight flow to be sent again on this connection (`dup`: for a PUBLISH).
     pub(crate) fn queue_resend(&mut self, packet_id: u16, dup: bool) {
-        let Some(flight) = self.get(packet_id) else {
+        let Some(flight) = self.get_mut(packet_id) else {
             return;
         };
+        flight.awaiting_resend = true;
         if flight.op.is_qos_publish() {
             self.resend_publishes += 1;
         }
@@ -264,8 +353,8 @@ impl Outgoing {
     }
 
     /// The next in-flight flow to send again; a PUBLISH only if the send quota allows
-    /// (`receive_maximum` minus the QoS>0 flows sent on this connection and not finished).
-    pub(crate) fn take_resend(&mut self, receive_maximum: u16) -> Option<(u16, bool)> {
+    /// (`send_quota` minus the QoS>0 flows sent on this connection and not finished).
+    pub(crate) fn take_resend(&mut self, send_quota: u16) -> Option<(u16, bool)> {
         let &(packet_id, dup) = self.resend.front()?;
         let (is_publish, needs_quota) = match self.get(packet_id) {
             Some(flight) => (
@@ -275,17 +364,24 @@ impl Outgoing {
             None => (false, false),
         };
         let sent = self.publishes_in_flight - self.resend_publishes;
-        if needs_quota && sent >= usize::from(receive_maximum) {
+        if needs_quota && sent >= usize::from(send_quota) {
             return None;
         }
         self.resend.pop_front();
+        if let Some(flight) = self.get_mut(packet_id) {
+            flight.awaiting_resend = false;
+        }
         if is_publish {
             self.resend_publishes -= 1;
         }
         Some((packet_id, dup))
     }
 
-    fn forget_resend(&mut self, packet_id: u16, is_publish: bool) {
+    fn forget_resend(&mut self, flight: &InFlight) {
+        if !flight.awaiting_resend {
+            return;
+        }
+        let (packet_id, is_publish) = (flight.packet_id, flight.op.is_qos_publish());
         if let Some(index) = self.resend.iter().position(|&(id, _)| id == packet_id) {
             self.resend.remove(index);
             if is_publish {
@@ -301,7 +397,15 @@ impl Outgoing {
         }
         let order = self.next_order();
         self.order_of.insert(packet_id, order);
-        self.in_flight.insert(order, InFlight { op, packet_id, stage });
+        self.in_flight.insert(
+            order,
+            InFlight {
+                op,
+                packet_id,
+                stage,
+                awaiting_resend: false,
+            },
+        );
     }
 
     /// Gives back a packet id taken by `take_sendable` whose packet could not be sent.
@@ -328,7 +432,8 @@ impl Outgoing {
         let Some(mut flight) = self.in_flight.remove(&order) else {
             return;
         };
-        self.forget_resend(packet_id, flight.op.is_qos_publish());
+        self.forget_resend(&flight);
+        flight.awaiting_resend = false;
         flight.stage = Awaiting::PubComp;
         let order = self.next_order();
         self.order_of.insert(packet_id, order);
@@ -340,7 +445,7 @@ impl Outgoing {
         let order = self.order_of.remove(&packet_id)?;
         let flight = self.in_flight.remove(&order)?;
         self.ids.free(packet_id);
-        self.forget_resend(packet_id, flight.op.is_qos_publish());
+        self.forget_resend(&flight);
         if flight.op.is_qos_publish() {
             self.publishes_in_flight -= 1;
         }
@@ -371,7 +476,7 @@ impl Outgoing {
         self.clear_resend();
         self.ids = PacketIds::new();
         self.publishes_in_flight = 0;
-        ops.extend(self.pending.drain(..));
+        ops.extend(std::mem::take(&mut self.pending).into_ops());
         ops.extend(self.take_offline());
         ops
     }

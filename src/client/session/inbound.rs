@@ -13,6 +13,10 @@ use crate::client::events::{Completion, Event, Message};
 use crate::client::incoming::Qos2Arrival;
 use crate::client::outgoing::{Awaiting, InFlight, Op, Request};
 
+/// What a refusal by a broker without MQTT 5 says.
+const PRE_V5_BROKER: &str =
+    "the broker speaks only MQTT 3.1.1 or 3.1, not MQTT 5: connect with version 3.1.1";
+
 use super::wire::{puback, pubcomp, published, pubrec, pubrel};
 use super::{Client, State};
 
@@ -37,6 +41,14 @@ impl Client {
                     self.on_packet(now, packet);
                 }
                 Ok(Status::Incomplete) => break,
+                Err(_) if self.is_pre_v5_refusal_of_v5(rest) => {
+                    let reason = LostReason::Refused {
+                        code: ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
+                        reason_string: Some(PRE_V5_BROKER.to_owned()),
+                    };
+                    self.connection_lost(now, reason, true);
+                    break;
+                }
                 Err(error) => {
                     self.protocol_violation(now, ProtocolError::Decode(error));
                     break;
@@ -44,6 +56,15 @@ impl Client {
             }
         }
         offset
+    }
+
+    /// A broker that knows only 3.1/3.1.1 answers a v5 CONNECT with its own two-byte CONNACK
+    /// "unacceptable protocol version" (MQTT-3.1.2-2), which is no valid v5 CONNACK.
+    fn is_pre_v5_refusal_of_v5(&self, bytes: &[u8]) -> bool {
+        const UNACCEPTABLE_PROTOCOL_VERSION: u8 = 0x01;
+        self.options.version.is_v5()
+            && matches!(self.state, State::AwaitingConnAck { .. })
+            && matches!(bytes, [0x20, 0x02, _, UNACCEPTABLE_PROTOCOL_VERSION, ..])
     }
 
     pub(super) fn on_packet(&mut self, now: u64, packet: Packet<'_>) {

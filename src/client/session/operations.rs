@@ -79,10 +79,11 @@ impl Client {
         if !matches!(self.state, State::Connected { .. }) {
             return;
         }
-        let receive_maximum = self
-            .link
-            .as_ref()
-            .map_or(u16::MAX, |link| link.limits.receive_maximum);
+        let receive_maximum = self.options.send_quota(
+            self.link
+                .as_ref()
+                .map_or(u16::MAX, |link| link.limits.receive_maximum),
+        );
         while let Some((packet_id, dup)) = self.outgoing.take_resend(receive_maximum) {
             let result = if self.outgoing.get(packet_id).map(|flight| flight.stage) == Some(Awaiting::PubComp)
             {
