@@ -59,6 +59,17 @@ export interface ConnectOptions {
   reconnectPeriod?: number;
   /** Milliseconds to wait for CONNACK (default 30000). */
   connectTimeout?: number;
+  /**
+   * Milliseconds to wait for PINGRESP before the link counts as dead (default and maximum: half
+   * the keepalive, so a dead link is noticed within 1.5 × keepalive).
+   */
+  pingTimeout?: number;
+  /**
+   * QoS 1/2 publishes sent and not yet acknowledged, at most. Default 20 for MQTT 3.1/3.1.1 (a
+   * 3.1.1 broker that takes fewer drops the rest while acknowledging them; mosquitto takes 20);
+   * in MQTT 5 the broker's Receive Maximum. More wait in order and go as acknowledgements return.
+   */
+  maxInflight?: number;
   /** Publishes and subscribes made while offline wait here, in order (default 256). */
   offlineQueueSize?: number;
   sessionExpiryInterval?: number;
@@ -154,7 +165,10 @@ export class MqttClient {
   end(): Promise<void>;
 }
 
-/** Loads the wasm once (the single-file builds do this themselves). */
+/**
+ * Loads the wasm once. Optional: a client made before the library has loaded loads it itself
+ * (its operations wait; a bad URL or option then arrives as an `error` event instead of a throw).
+ */
 export function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
 /** Creates a client and starts connecting; listen for `connect`, `error`, `message`… */
 export function connect(url: string, options?: ConnectOptions): MqttClient;

@@ -19,32 +19,60 @@ export function load(source) {
 const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'error', 'message', 'end'];
 
 export class MqttClient {
-  #connection;
+  /** The wasm `Connection`; null until the library has loaded. */
+  #connection = null;
+  /** While the library loads: resolves once `#connection` exists (or the client is ended). */
+  #opening = null;
+  #startWanted = false;
   /** event → listeners; each list is replaced by on/off, never changed in place. */
   #listeners = new Map(EVENTS.map((name) => [name, []]));
   #ended = false;
 
-  /** Prefer `connect()` / `connectAsync()`; the constructor does not start connecting. */
+  /**
+   * Prefer `connect()` / `connectAsync()`; the constructor does not start connecting. Made before
+   * the library has loaded, the client loads it first: a bad URL or option is then reported as
+   * an `error` event (followed by `close` and `end`) instead of thrown, and operations wait.
+   */
   constructor(url, options = {}) {
-    if (!loaded) throw mqttError('ERR_NOT_LOADED', 'the library is not loaded yet: await load() first');
-    this.#connection = new Connection(String(url ?? ''), options ?? {}, (name, a, b, c) =>
-      this.#emit(name, a, b, c),
-    );
+    const open = () => {
+      this.#connection = new Connection(String(url ?? ''), options ?? {}, (name, a, b, c) =>
+        this.#emit(name, a, b, c),
+      );
+    };
+    if (loaded) {
+      open();
+      return;
+    }
+    this.#opening = load().then(() => {
+      if (this.#ended) return;
+      open();
+      if (this.#startWanted) this.#connection.start();
+    }).catch((error) => {
+      if (this.#ended) return;
+      this.#ended = true;
+      this.#emit('error', error?.code ? error : mqttError('ERR_NOT_LOADED', `the library could not load: ${error?.message ?? error}`));
+      this.#emit('close');
+      this.#emit('end');
+    }).finally(() => {
+      this.#opening = null;
+    });
   }
 
   /** True while connected to the broker. */
   get connected() {
-    return !this.#ended && this.#connection.connected;
+    return !this.#ended && Boolean(this.#connection?.connected);
   }
 
-  /** The client id in use (generated when none was given). */
+  /** The client id in use (generated when none was given); '' until the library has loaded. */
   get clientId() {
-    return this.#ended ? '' : this.#connection.clientId;
+    return this.#ended ? '' : (this.#connection?.clientId ?? '');
   }
 
   /** Starts connecting; called by `connect()`. */
   start() {
-    if (!this.#ended) this.#connection.start();
+    if (this.#ended) return this;
+    if (this.#connection) this.#connection.start();
+    else this.#startWanted = true;
     return this;
   }
 
@@ -85,6 +113,12 @@ export class MqttClient {
   /** Disconnects cleanly; pending operations reject with ERR_CLOSED. */
   async end() {
     if (this.#ended) return;
+    if (!this.#connection) {
+      // Still loading: nothing was opened, so there is nothing to close.
+      this.#ended = true;
+      this.#emit('end');
+      return;
+    }
     await this.#connection.end();
     if (!this.#ended) {
       this.#ended = true;
@@ -94,6 +128,7 @@ export class MqttClient {
 
   #call(operation) {
     if (this.#ended) return Promise.reject(closedError());
+    if (!this.#connection) return this.#opening.then(() => this.#call(operation));
     return operation(this.#connection);
   }
 

@@ -219,6 +219,10 @@ struct JsOptions {
     /// MQTT.js's name for the first reconnect delay.
     reconnect_period: Option<u64>,
     connect_timeout: Option<u64>,
+    /// How long a PINGREQ may wait for PINGRESP (ms; capped at half the keepalive).
+    ping_timeout: Option<u64>,
+    /// Unacknowledged QoS 1/2 publishes at most (Paho's `max_inflight_messages`).
+    max_inflight: Option<u16>,
     offline_queue_size: Option<usize>,
     properties: JsConnectProperties,
 }
@@ -299,6 +303,8 @@ pub(crate) fn parse(
     if let Some(ms) = js.connect_timeout {
         options.connect_timeout_ms = ms;
     }
+    options.ping_timeout_ms = js.ping_timeout;
+    options.max_in_flight = js.max_inflight;
     if let Some(size) = js.offline_queue_size {
         options.offline_queue_capacity = size;
     }
@@ -373,6 +379,7 @@ mod tests {
         let options = read(
             r#"{"clientId":"cat","username":"guest","password":"test","keepalive":30,"clean":false,
                 "protocolVersion":5,"connectTimeout":4000,"offlineQueueSize":7,"ignored":{"x":1},
+                "pingTimeout":2500,"maxInflight":10,
                 "will":{"topic":"bye","payload":"gone","qos":1,"retain":true,
                         "properties":{"willDelayInterval":5,"contentType":"text/plain",
                                       "userProperties":{"a":"1","b":["2","3"]}}},
@@ -388,6 +395,10 @@ mod tests {
         assert_eq!(
             (options.connect_timeout_ms, options.offline_queue_capacity),
             (4000, 7)
+        );
+        assert_eq!(
+            (options.ping_timeout_ms, options.max_in_flight),
+            (Some(2500), Some(10))
         );
         let will = options.will.unwrap();
         assert_eq!(

@@ -27,7 +27,8 @@ pub(crate) fn parse(url: &str, page_protocol: Option<&str>) -> Result<BrokerUrl,
     let trimmed = url.trim();
     let parsed = Url::new(trimmed).map_err(|_| {
         UrlError::Bad(format!(
-            "\"{trimmed}\" is not a URL; write it like wss://broker.example:8084/mqtt"
+            "\"{}\" is not a URL; write it like wss://broker.example:8084/mqtt",
+            without_password(trimmed)
         ))
     })?;
     match parsed.protocol().as_str() {
@@ -55,6 +56,27 @@ pub(crate) fn parse(url: &str, page_protocol: Option<&str>) -> Result<BrokerUrl,
         username,
         password,
     })
+}
+
+/// `text` with the password of its userinfo (`user:password@`) shown as `***`: error messages
+/// land in logs and on screen, and a URL too broken for the browser's parser cannot be taken
+/// apart by it. Errs on the side of hiding: everything between the first `:` after `//` (or
+/// the start) and the last `@`.
+fn without_password(text: &str) -> String {
+    let Some((before_at, after_at)) = text.rsplit_once('@') else {
+        return text.to_owned();
+    };
+    // A byte scan: a `&str` pattern would link the two-way string searcher into the wasm.
+    let authority = before_at
+        .as_bytes()
+        .windows(2)
+        .position(|pair| pair == b"//")
+        .map_or(0, |slashes| slashes + 2);
+    let (scheme, userinfo) = before_at.split_at_checked(authority).unwrap_or(("", before_at));
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}{user}:***@{after_at}"),
+        None => text.to_owned(),
+    }
 }
 
 /// Hosts browsers treat as potentially trustworthy, so `ws://` to them is allowed from https.
@@ -113,6 +135,39 @@ mod tests {
         }
         assert!(parse("ws://broker.lan:8083/", Some("http:")).is_ok());
         assert!(parse("wss://broker.lan:8084/", Some("https:")).is_ok());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_password_never_shows_in_a_url_error() {
+        // (what was typed, what the error may show of it)
+        let cases = [
+            (
+                "ws//guest:s3cr3t-Pw@127.0.0.1:1884",
+                "ws//guest:***@127.0.0.1:1884",
+            ),
+            ("wss//guest:pa:ss@w0rd@host", "wss//guest:***@host"),
+            ("not a url", "not a url"),
+            ("guest@host here", "guest@host here"),
+        ];
+        for (typed, shown) in cases {
+            let Err(UrlError::Bad(message)) = parse(typed, None) else {
+                panic!("{typed:?} should not parse");
+            };
+            assert!(message.contains(&format!("\"{shown}\"")), "{typed:?}: {message}");
+        }
+        // Whatever the browser makes of them, the error never carries the password.
+        for typed in [
+            "ws//guest:s3cr3t-Pw@127.0.0.1:1884",
+            "guest:s3cr3t-Pw@broker",
+            "http://guest:s3cr3t-Pw@broker/",
+            "mqtt://guest:s3cr3t-Pw@broker:1883",
+            "ws://guest:s3cr3t-Pw@exa mple/",
+        ] {
+            let Err(UrlError::Bad(message)) = parse(typed, None) else {
+                panic!("{typed:?} should not be accepted");
+            };
+            assert!(!message.contains("s3cr3t"), "{typed:?}: {message}");
+        }
     }
 
     #[wasm_bindgen_test]

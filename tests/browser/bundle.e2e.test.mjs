@@ -68,6 +68,41 @@ if (!libraryBuilt()) {
       assert.deepEqual(errors, []);
     });
 
+    test('connect() before load() loads the library itself, and operations made meanwhile wait', async () => {
+      for (const lib of [`await import('/dist/scratch-mqtt.bundle.js')`, `await import('/dist/scratch-mqtt.js')`]) {
+        const { result, errors } = await run(`
+          const lib = ${lib};
+          const client = lib.connect(${JSON.stringify(broker.wsUrl)}, { protocolVersion: 4 });
+          const got = new Promise((resolve) => client.on('message', (topic, payload) => resolve([topic, payload.text()])));
+          // Neither awaited: both wait for the library and the connection, in order.
+          client.subscribe('early/#', { qos: 1 });
+          client.publish('early/echo', 'before load', { qos: 1 });
+          const result = await got;
+          await client.end();
+          return result;`);
+        assert.deepEqual(result, ['early/echo', 'before load'], lib);
+        assert.deepEqual(errors, [], lib);
+      }
+    });
+
+    test('a bad URL given before the library loaded is an error event, not a throw', async () => {
+      const { result } = await run(`
+        const lib = await import('/dist/scratch-mqtt.bundle.js');
+        const client = lib.connect('ws//guest:s3cr3t-Pw@127.0.0.1:1884');
+        const events = [];
+        await new Promise((resolve) => {
+          client.on('error', (e) => events.push(['error', e.code, e.message]));
+          client.on('close', () => events.push(['close']));
+          client.on('end', () => { events.push(['end']); resolve(); });
+        });
+        const published = await client.publish('a', 'b').then(() => 'resolved', (e) => e.code);
+        return { events, published };`);
+      assert.equal(result.events[0][1], 'ERR_BAD_URL');
+      assert.ok(!result.events[0][2].includes('s3cr3t'), result.events[0][2]);
+      assert.deepEqual(result.events.slice(1), [['close'], ['end']]);
+      assert.equal(result.published, 'ERR_CLOSED');
+    });
+
     test('the classic script defines ScratchMQTT and works', async () => {
       const load = `await new Promise((ok, fail) => { const s = document.createElement('script');
         s.src = '/dist/scratch-mqtt.global.js'; s.onload = ok; s.onerror = fail; document.head.append(s); });`;
