@@ -219,7 +219,6 @@ export class MqttEngine {
       if (generation !== this.generation) return;
       if (!allowed) {
         this.fail('ERR_NOT_ALLOWED');
-        this.setProblem('problem.notAllowed');
         return;
       }
     }

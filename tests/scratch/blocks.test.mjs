@@ -334,3 +334,35 @@ test('sandboxed worker mode (no runtime): the hat is edge-activated and polled, 
   engine.clearQueues();
   engine.polled.clear();
 });
+
+// Every code the page API can report, and the one sentence `connection status` gives it.
+const ERROR_CODES = [
+  'ERR_NOT_AUTHORIZED', 'ERR_BAD_USER_NAME_OR_PASSWORD', 'ERR_UNREACHABLE', 'ERR_MIXED_CONTENT',
+  'ERR_BAD_URL', 'ERR_TIMEOUT', 'ERR_CONNECTION_CLOSED', 'ERR_SERVER_UNAVAILABLE', 'ERR_QUEUE_FULL',
+  'ERR_TOPIC_INVALID', 'ERR_PACKET_TOO_LARGE', 'ERR_CLOSED', 'ERR_LOAD', 'ERR_NO_WEBSOCKET',
+  'ERR_NOT_ALLOWED', 'ERR_NOT_LOADED', 'ERR_UNSUPPORTED_PROTOCOL_VERSION', 'ERR_PROTOCOL',
+  'ERR_BAD_OPTIONS', 'ERR_CLIENT_IDENTIFIER_NOT_VALID', 'ERR_BANNED', 'ERR_SESSION_TAKEN_OVER',
+  'ERR_SERVER_BUSY', 'ERR_SERVER_SHUTTING_DOWN', 'ERR_QUOTA_EXCEEDED', 'ERR_QOS_NOT_SUPPORTED',
+  'ERR_RETAIN_NOT_SUPPORTED',
+];
+
+test('every error code has its own sentence in connection status, in English and Chinese, never the raw code', () => {
+  for (const locale of ['en', 'zh-cn']) {
+    const { engine } = setup({ locale });
+    for (const code of ERROR_CODES) {
+      engine.fail(code);
+      const status = engine.statusText();
+      assert.ok(!status.includes(code), `${locale} ${code}: ${status}`);
+      if (locale === 'zh-cn') assert.match(status, /[\u4e00-\u9fff].*[\u4e00-\u9fff]/, `${code}: ${status}`);
+    }
+  }
+});
+
+test('a URL the editor does not allow says so in words (ERR_NOT_ALLOWED)', async () => {
+  for (const [locale, words] of [['en', /failed: the editor did not allow connecting to this URL$/], ['zh-cn', /编辑器不允许连接到这个地址$/]]) {
+    const runtime = new StubRuntime();
+    const mqtt = new MqttBlocks(runtime, { client: noClient, getLocale: () => locale, canConnect: async () => false });
+    await mqtt.connect({ URL: 'wss://elsewhere.example/mqtt', USER: '', PASS: '' });
+    assert.match(mqtt.status(), words);
+  }
+});
