@@ -16,47 +16,57 @@ ensure_wasm_bindgen_cli
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
-section "1/9 Formatting (cargo fmt --check)"
+STEPS=12
+STEP=0
+step() {
+  STEP=$((STEP + 1))
+  section "$STEP/$STEPS $*"
+}
+
+step "Setup steps with each tool absent (scripts/lib.sh against stubs)"
+node --test --test-reporter=spec tests/setup/*.test.mjs 2>&1 | tee -a "$LOG"
+
+step "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
-section "2/9 Lints (cargo clippy -D warnings)"
+step "Lints (cargo clippy -D warnings)"
 cargo clippy --quiet --all-targets -- -D warnings
 # src/wasm/ exists only on wasm32: lint it (and the browser tests) there too.
 cargo clippy --quiet --target "$WASM_TARGET" --lib --test browser -- -D warnings
 
-section "3/9 Native tests (cargo test)"
+step "Native tests (cargo test)"
 cargo test 2>&1 | tee -a "$LOG"
 
-section "4/9 WebAssembly release build (cargo build --release --target $WASM_TARGET)"
+step "WebAssembly release build (cargo build --release --target $WASM_TARGET)"
 cargo build --quiet --release --target "$WASM_TARGET" --lib
 ls -l target/"$WASM_TARGET"/release/*.wasm | awk '{ print $5 " bytes  " $9 }'
 
-section "5/9 Differential test against mqtt-packet (node --test)"
+step "Differential test against mqtt-packet (node --test)"
 # tests/interop/bridge.mjs builds examples/codec_bridge.rs itself (cargo build --example).
 node --test --test-reporter=spec tests/interop/*.test.mjs 2>&1 | tee -a "$LOG"
 
-section "6/9 Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"
+step "Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"
 cargo check --quiet --manifest-path fuzz/Cargo.toml
 
-section "7/9 Browser client in headless Chromium against mosquitto (wasm-bindgen-test)"
+step "Browser client in headless Chromium against mosquitto (wasm-bindgen-test)"
 node tests/browser/wasm-tests.mjs 2>&1 | tee -a "$LOG"
 
-section "8/9 The library build (dist/: ESM library and single files, gzip sizes)"
+step "The library build (dist/: ESM library and single files, gzip sizes)"
 node scripts/build.mjs --strict
 
-section "9/9 Demo page, single files, build and test brokers in Chromium with real peers"
+step "Demo page, single files, build and test brokers in Chromium with real peers"
 # Real mosquitto and aedes brokers; peers mosquitto_pub/sub, paho-mqtt and MQTT.js.
 node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"
 
-section "Scratch extension: blocks (stub runtime), real client in Node, manifest, scratch-vm in Chromium"
+step "Scratch extension: blocks (stub runtime), real client in Node, manifest, scratch-vm in Chromium"
 # Unit tests against a stub runtime, the blocks with the wasm client against aedes and mosquitto,
 # extension-manifest.json against the built files, and the real scratch-vm (npm) in Chromium
 # loading the extension each way, with peers mosquitto_pub/sub and paho-mqtt.
 node --test --test-reporter=spec tests/scratch/*.test.mjs 2>&1 | tee -a "$LOG"
 
-section "Benchmark smoke run (npm run bench -- --quick --check: every client gives every number; targets not asserted)"
+step "Benchmark smoke run (npm run bench -- --quick --check: every client gives every number; targets not asserted)"
 # The figures of a quick run on a busy machine mean little; bench/results.json keeps the recorded run.
 npm run --silent bench -- --quick --check --out test-results/bench-quick.json
 
