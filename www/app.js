@@ -77,9 +77,11 @@ function showError(titleKey, err) {
   const code = err?.code;
   const known = code && (STRINGS[lang][code] ?? STRINGS.en[code]);
   $('error-title').textContent = t(titleKey);
-  $('error-detail').textContent = known ? t(code) : String(err?.message ?? err);
+  // The library's own words where only it knows the detail (which topic rule was broken).
+  $('error-detail').textContent = known ? t(code, { detail: err?.message ?? '' }) : String(err?.message ?? err);
   $('error').dataset.code = code ?? '';
   $('error').hidden = false;
+  $('error').scrollIntoView({ block: 'nearest' });
 }
 
 function clearError() {
@@ -184,6 +186,7 @@ async function subscribe() {
   try {
     const granted = grantedQos(await c.subscribe(filter, { qos }));
     if (client !== c) return;
+    clearError();
     subscriptions.set(filter, { qos, granted: granted ?? qos });
   } catch (err) {
     subscriptions.delete(filter);
@@ -244,6 +247,30 @@ function parseHex(text) {
   return bytes;
 }
 
+/** Text as hex pairs (UTF-8), for switching the payload box from Text to Hex. */
+function hexOfText(text) {
+  return [...new TextEncoder().encode(text)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** Converts what is in the payload box when the format changes, so the bytes stay the same. */
+function switchPayloadFormat(format) {
+  const box = $('pub-payload');
+  if (format === 'hex') {
+    box.value = hexOfText(box.value);
+    return;
+  }
+  const bytes = parseHex(box.value);
+  if (bytes === null) return showError('err.publish', { message: t('err.hex') });
+  const decoded = new TextDecoder('utf-8', { fatal: true });
+  try {
+    box.value = decoded.decode(bytes);
+  } catch {
+    // Not UTF-8 text: keep the hex, and say why.
+    document.querySelector('input[name="pub-format"][value="hex"]').checked = true;
+    showError('err.publish', { message: t('err.notText') });
+  }
+}
+
 async function publish() {
   const c = client;
   if (!c) return;
@@ -256,6 +283,7 @@ async function publish() {
   if (payload === null) return showError('err.publish', { message: t('err.hex') });
   try {
     await c.publish(topic, payload, { qos, retain });
+    clearError();
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
     logMessage('out', topic, bytes, qos, retain, false);
   } catch (err) {
@@ -464,6 +492,9 @@ async function start() {
   });
   $('error-close').addEventListener('click', clearError);
   $('preset').addEventListener('change', (e) => applyPreset(e.target.value));
+  for (const radio of document.querySelectorAll('input[name="pub-format"]')) {
+    radio.addEventListener('change', (e) => e.target.checked && switchPayloadFormat(e.target.value));
+  }
   for (const id of ['url', 'username', 'password']) $(id).addEventListener('input', () => ($('preset').value = 'custom'));
   $('connect-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -501,7 +532,7 @@ async function start() {
     if (typeof lib.connect !== 'function') throw new Error(`${LIBRARY_URL} has no connect()`);
     // The library fetches and compiles its wasm once, before the first client.
     if (typeof lib.load === 'function') await lib.load();
-    if (lib.version) $('lib-version').textContent = `v${lib.version}`;
+    if (typeof lib.version === 'function') $('lib-version').textContent = `v${lib.version()}`;
     setState('disconnected');
   } catch (err) {
     console.warn(`The demo needs ${LIBRARY_URL}:`, err);

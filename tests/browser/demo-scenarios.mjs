@@ -139,7 +139,39 @@ export function demoScenarios({ label, extraMounts = {} }) {
           assert.deepEqual(got[1].payload, BINARY, who);
           assert.equal(got[0].qos, 1, who);
         }
+        await page.fill('[data-testid="pub-payload"]', '');
         await page.check('[data-testid="pub-format-text"]', { force: true });
+      });
+
+      test('switching Text and Hex converts the payload box; a bad filter gets the library\'s own explanation', async () => {
+        await page.fill('[data-testid="pub-payload"]', 'Hi 猫');
+        await page.check('[data-testid="pub-format-hex"]', { force: true });
+        assert.equal(await page.inputValue('[data-testid="pub-payload"]'), '48 69 20 e7 8c ab');
+        await page.check('[data-testid="pub-format-text"]', { force: true });
+        assert.equal(await page.inputValue('[data-testid="pub-payload"]'), 'Hi 猫');
+        // Bytes that are not UTF-8 stay in hex, and the page says why.
+        await page.check('[data-testid="pub-format-hex"]', { force: true });
+        await page.fill('[data-testid="pub-payload"]', 'ff 00');
+        await page.click('[data-testid="pub-format-text"]', { force: true });
+        assert.equal(await page.isChecked('[data-testid="pub-format-hex"]'), true);
+        assert.equal(await page.inputValue('[data-testid="pub-payload"]'), 'ff 00');
+        assert.match(await page.textContent('[data-testid="error"]'), /not UTF-8 text/);
+        await page.fill('[data-testid="pub-payload"]', '');
+        await page.check('[data-testid="pub-format-text"]', { force: true });
+
+        await page.fill('[data-testid="sub-topic"]', 'a/#/b');
+        await page.click('[data-testid="subscribe"]');
+        await page.waitForSelector('[data-testid="error"][data-code="ERR_TOPIC_INVALID"]:not([hidden])');
+        const library = await page.evaluate(async () => (await import('/dist/scratch-mqtt.js')).filterProblem('a/#/b'));
+        assert.ok(library, 'the library finds a/#/b invalid');
+        assert.ok((await page.textContent('[data-testid="error"]')).includes(library), 'the page explains it as the library does');
+        // A later success clears the banner.
+        await page.fill('[data-testid="sub-topic"]', topic('fine'));
+        await page.click('[data-testid="subscribe"]');
+        await page.waitForSelector('[data-testid="error"]', { state: 'hidden' });
+        await page.click(`[data-testid="subscription"][data-topic="${topic('fine')}"] [data-testid="unsubscribe"]`);
+        await page.waitForSelector(`[data-testid="subscription"][data-topic="${topic('fine')}"]`, { state: 'detached' });
+        assert.match(await page.textContent('#lib-version'), /^v\d+\.\d+\.\d+/, 'the footer shows the version, not source code');
       });
 
       test('screenshots in English and Chinese; log rows follow the language', async () => {
