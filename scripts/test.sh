@@ -16,7 +16,7 @@ ensure_wasm_bindgen_cli
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
-STEPS=12
+STEPS=13
 STEP=0
 step() {
   STEP=$((STEP + 1))
@@ -65,6 +65,9 @@ step "Scratch extension: blocks (stub runtime), real client in Node, manifest, s
 # extension-manifest.json against the built files, and the real scratch-vm (npm) in Chromium
 # loading the extension each way, with peers mosquitto_pub/sub and paho-mqtt.
 node --test --test-reporter=spec tests/scratch/*.test.mjs 2>&1 | tee -a "$LOG"
+
+step "Reliability, fast variants (tests/reliability: restarts, faults, hostile brokers, security, load; npm run soak for the long ones)"
+node --test --test-concurrency=1 --test-reporter=spec tests/reliability/*.test.mjs 2>&1 | tee -a "$LOG"
 
 step "Benchmark smoke run (npm run bench -- --quick --check: every client gives every number; targets not asserted)"
 # The figures of a quick run on a busy machine mean little; bench/results.json keeps the recorded run.

@@ -13,6 +13,7 @@ import mqtt from 'mqtt';
 import { killOnExit } from './cleanup.mjs';
 
 const PAHO_PEER = fileURLToPath(new URL('../peers/paho_peer.py', import.meta.url));
+const COUNTING_PEER = fileURLToPath(new URL('../peers/counting_peer.py', import.meta.url));
 const PROTOCOL_FLAG = { 3: 'mqttv31', 4: 'mqttv311', 5: 'mqttv5' };
 
 /** The credentials a peer uses for `broker`: its first test user when it has a password file. */
@@ -211,6 +212,40 @@ export async function pahoPub(broker, { topic, payload, retain = false, timeoutM
   args.splice(1, 0, 'pub');
   args.push('--topic', topic, '--payload-hex', bytes.toString('hex'), ...(retain ? ['--retain'] : []));
   await runPeer('paho pub', python, args, { timeoutMs }).succeeded();
+}
+
+/**
+ * Paho publishing payloads "0".."count-1" at `qos` over TCP with a kept session, paced at `rate`
+ * per second, riding out broker restarts. `done` resolves once every message was acknowledged.
+ */
+export function countingPublisher(broker, { topic, qos, count, rate = 400, protocolVersion = 4, clientId, timeoutMs = 120000 }) {
+  const args = countingArgs('publish', broker, { topic, count, protocolVersion, clientId, timeoutMs });
+  args.push('--qos', String(qos), '--rate', String(rate));
+  const peer = runPeer('paho counting publisher', pythonWithPaho(), args, { timeoutMs });
+  const done = peer.succeeded().then(() => undefined);
+  done.catch(() => {});
+  return { done, lines: peer.lines, kill: peer.kill };
+}
+
+/**
+ * Paho subscribed (QoS 2, kept session, TCP) to `topic`, counting numbered payloads until all
+ * `count` arrived. `ready`: subscribed. `result`: { received, missing_count, missing, duplicates }.
+ */
+export function countingSubscriber(broker, { topic, count, protocolVersion = 4, clientId, timeoutMs = 120000 }) {
+  const args = countingArgs('count', broker, { topic, count, protocolVersion, clientId, timeoutMs });
+  const peer = runPeer('paho counting subscriber', pythonWithPaho(), args, { timeoutMs: timeoutMs + 5000 });
+  const ready = peer.waitForLine((l) => l.includes('"subscribed"')).then(() => undefined);
+  const result = peer.succeeded().then(({ lines }) => JSON.parse(lines.find((l) => l.includes('"counted"'))));
+  ready.catch(() => {});
+  result.catch(() => {});
+  return { ready, result, kill: peer.kill };
+}
+
+function countingArgs(mode, broker, { topic, count, protocolVersion, clientId, timeoutMs }) {
+  const args = [COUNTING_PEER, mode, '--host', broker.host, '--port', String(broker.tcpPort), '--topic', topic];
+  args.push('--count', String(count), '--protocol', String(protocolVersion), '--timeout', String(timeoutMs / 1000 - 2));
+  if (clientId) args.push('--client-id', clientId);
+  return args;
 }
 
 // ---------------------------------------------------------------- MQTT.js (Node)

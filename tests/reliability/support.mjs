@@ -1,0 +1,86 @@
+// Shared pieces of the reliability tests (RELIABILITY.md): the fast or the soak size of each
+// run, a page that has loaded the library and nothing else, broker restarts on a schedule, and
+// the figures each test records for the summary table.
+//
+//   SMQ_SOAK=1 node --test tests/reliability/     (npm run soak) runs the long variants.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, RESULTS, LIBRARY, libraryBuilt, startSite } from '../browser/harness.mjs';
+
+export const SOAK = process.env.SMQ_SOAK === '1';
+
+/** The fast size in `npm test`, the long one under `npm run soak`. */
+export const size = (fast, soak) => (SOAK ? soak : fast);
+
+export function requireLibrary() {
+  if (!libraryBuilt()) throw new Error(`${path.relative(ROOT, LIBRARY)} is missing: run \`npm run build\` first`);
+}
+
+/** The site with an empty page at /blank/, so everything a page does comes from the test. */
+export async function startBlankSite() {
+  const blank = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-blank-'));
+  fs.writeFileSync(path.join(blank, 'index.html'), '<!doctype html><meta charset="utf-8"><title>reliability</title>');
+  const site = await startSite({ extraMounts: { '/blank/': blank } });
+  const close = site.close;
+  site.close = async () => {
+    await close();
+    fs.rmSync(blank, { recursive: true, force: true });
+  };
+  return site;
+}
+
+/** A page with the single-file library loaded as `window.lib`. */
+export async function openLibraryPage(browser, site) {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}blank/`);
+  await page.evaluate(async () => {
+    window.lib = await import('/dist/scratch-mqtt.bundle.js');
+  });
+  return page;
+}
+
+/** Restarts `broker` `times` times, every `everyMs`, each down for `downMs`; resolves when done. */
+export async function restartsDuring(broker, { times, everyMs, downMs }) {
+  const log = [];
+  for (let i = 0; i < times; i++) {
+    await sleep(everyMs);
+    const at = Date.now();
+    await broker.restart({ downMs });
+    log.push({ restart: i + 1, downMs: Date.now() - at });
+  }
+  return log;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` (async, truthy when done) every 100 ms for up to `timeoutMs`. */
+export async function until(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+/**
+ * Records the figures of one run in test-results/reliability-<fast|soak>.json (merged by name),
+ * for the summary `npm run soak` prints and RELIABILITY.md quotes.
+ */
+export function record(name, figures) {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `reliability-${SOAK ? 'soak' : 'fast'}.json`);
+  let all = {};
+  try {
+    all = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // first record of this run
+  }
+  all[name] = { ...figures, at: new Date().toISOString() };
+  fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  console.log(`  ${name}: ${JSON.stringify(figures)}`);
+}
