@@ -54,7 +54,14 @@ export interface ConnectOptions {
   protocolVersion?: 3 | 4 | 5;
   will?: Will;
   /** Reconnect with exponential backoff and jitter (default on; delays in milliseconds). */
-  reconnect?: boolean | { initialDelay?: number; maxDelay?: number };
+  reconnect?: boolean | {
+    /** Milliseconds before the first retry (default 1000); each failed attempt doubles it, less up to 25 % jitter. */
+    initialDelay?: number;
+    /** The delay never grows beyond this (default 30000). */
+    maxDelay?: number;
+    /** A connection that stays up this long (ms, default 20000) starts the delays over. */
+    stableAfter?: number;
+  };
   /** MQTT.js's name for the first reconnect delay; 0 turns reconnecting off. */
   reconnectPeriod?: number;
   /** Milliseconds to wait for CONNACK (default 30000). */

@@ -88,6 +88,8 @@ enum Reconnect {
 struct ReconnectDelays {
     initial_delay: Option<u64>,
     max_delay: Option<u64>,
+    /// A connection up this long (ms) resets the delay to the initial one.
+    stable_after: Option<u64>,
 }
 
 // Hand-written instead of `#[serde(untagged)]` (here and for `StringOrList`): untagged enums
@@ -98,7 +100,7 @@ impl<'de> Deserialize<'de> for Reconnect {
         impl<'de> Visitor<'de> for ReconnectVisitor {
             type Value = Reconnect;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("true, false or {initialDelay, maxDelay}")
+                f.write_str("true, false or {initialDelay, maxDelay, stableAfter}")
             }
             fn visit_bool<E: de::Error>(self, enabled: bool) -> Result<Reconnect, E> {
                 Ok(Reconnect::Enabled(enabled))
@@ -335,8 +337,10 @@ fn reconnect_policy(reconnect: Option<Reconnect>, period: Option<u64>) -> Reconn
         Some(Reconnect::Policy(ReconnectDelays {
             initial_delay,
             max_delay,
+            stable_after,
         })) => {
             policy.initial_delay_ms = initial_delay.unwrap_or(policy.initial_delay_ms);
+            policy.stable_after_ms = stable_after.unwrap_or(policy.stable_after_ms);
             policy.max_delay_ms = max_delay
                 .unwrap_or(policy.max_delay_ms)
                 .max(policy.initial_delay_ms);
@@ -461,6 +465,12 @@ mod tests {
                 "{json}"
             );
         }
+        let policy = read(r#"{"reconnect":{"stableAfter":1500}}"#).unwrap().reconnect;
+        assert_eq!(policy.stable_after_ms, 1500);
+        assert_eq!(
+            read("{}").unwrap().reconnect.stable_after_ms,
+            default.stable_after_ms
+        );
     }
 
     #[wasm_bindgen_test]
@@ -500,7 +510,7 @@ mod tests {
             (r#"{"protocolVersion":7}"#, "3, 4 or 5"),
             (
                 r#"{"reconnect":"yes"}"#,
-                "true, false or {initialDelay, maxDelay}",
+                "true, false or {initialDelay, maxDelay, stableAfter}",
             ),
             (
                 r#"{"will":{"topic":"t","properties":{"userProperties":{"a":5}}}}"#,

@@ -7,15 +7,15 @@
 
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { WebSocketServer } from 'ws';
 
 import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
 import { onCleanup, runCleanups } from '../support/cleanup.mjs';
+import { startFaultProxy } from '../support/fault-proxy.mjs';
 
 const open = await startMosquitto();
 const auth = await startMosquitto({ users: TEST_USERS });
-const proxy = await cutLinkProxy(open.wsUrl);
+const proxy = await startFaultProxy(open.wsPort);
 const control = await listen(
   http.createServer(async (request, response) => {
     // The test page is served from another port: allow it to call us.
@@ -39,7 +39,7 @@ const env = {
   SCRATCH_MQTT_TEST_WS: open.wsUrl,
   SCRATCH_MQTT_TEST_AUTH_WS: auth.wsUrl,
   SCRATCH_MQTT_TEST_CONTROL: `http://127.0.0.1:${control.address().port}`,
-  SCRATCH_MQTT_TEST_PROXY_WS: `ws://127.0.0.1:${proxy.server.address().port}/`,
+  SCRATCH_MQTT_TEST_PROXY_WS: proxy.wsUrl,
   SCRATCH_MQTT_TEST_SPLIT_WS: `ws://127.0.0.1:${split.address().port}/`,
   WASM_BINDGEN_TEST_TIMEOUT: process.env.WASM_BINDGEN_TEST_TIMEOUT ?? '120',
 };
@@ -99,37 +99,4 @@ async function splitFrameBroker() {
   });
   onCleanup(() => new Promise((resolve) => wss.close(() => resolve())));
   return listen(server);
-}
-
-/**
- * A TCP forwarder to `target` whose `cut()` destroys every link at once, as a dead network
- * would: no WebSocket close frame, no MQTT DISCONNECT.
- */
-async function cutLinkProxy(target) {
-  const { port } = new URL(target);
-  const links = new Set();
-  const server = net.createServer((client) => {
-    const broker = net.connect(Number(port), '127.0.0.1');
-    const link = [client, broker];
-    links.add(link);
-    client.pipe(broker).pipe(client);
-    const drop = () => {
-      links.delete(link);
-      client.destroy();
-      broker.destroy();
-    };
-    client.on('error', drop).on('close', drop);
-    broker.on('error', drop).on('close', drop);
-  });
-  await listen(server);
-  return {
-    server,
-    cut() {
-      for (const [client, broker] of links) {
-        client.resetAndDestroy();
-        broker.resetAndDestroy();
-      }
-      links.clear();
-    },
-  };
 }

@@ -84,3 +84,37 @@ export function record(name, figures) {
   fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
   console.log(`  ${name}: ${JSON.stringify(figures)}`);
 }
+
+/**
+ * Defines `window.track(id, client)` in `page`: every event of the client goes to
+ * `window.tracks[id]` as { name, at (ms, page clock), code, attempt, delay }.
+ */
+export async function installTracker(page) {
+  await page.evaluate(() => {
+    window.tracks = {};
+    window.track = (id, client) => {
+      const events = (window.tracks[id] = []);
+      for (const name of ['connect', 'reconnect', 'close', 'offline', 'error', 'end']) {
+        client.on(name, (detail) =>
+          events.push({ name, at: performance.now(), code: detail?.code, attempt: detail?.attempt, delay: detail?.delay }),
+        );
+      }
+      return client;
+    };
+  });
+}
+
+/** Waits until client `id` in `page` emitted its `count`-th `name` event after `since`; returns that event. */
+export function waitForEvent(page, id, name, { since = 0, count = 1, timeoutMs = 15000 } = {}) {
+  return until(
+    () =>
+      page.evaluate(
+        ({ id, name, since, count }) => (window.tracks[id] ?? []).filter((e) => e.name === name && e.at >= since)[count - 1] ?? null,
+        { id, name, since, count },
+      ),
+    timeoutMs,
+    `${id}: ${count} × ${name}`,
+  );
+}
+
+export const pageNow = (page) => page.evaluate(() => performance.now());
