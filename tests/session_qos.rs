@@ -808,3 +808,33 @@ fn a_set_in_flight_maximum_applies_before_v5_and_below_the_servers_in_v5() {
         );
     }
 }
+
+#[test]
+fn data_that_is_not_mqtt_ends_the_connection_as_a_protocol_error_and_reconnects() {
+    for version in ALL_VERSIONS {
+        let mut pair = Pair::connected(options(version));
+        pair.client.not_mqtt_data(pair.now);
+        pair.drive();
+        let events = pair.take_events();
+        assert!(
+            events.contains(&Event::ConnectionLost(LostReason::Protocol(
+                ProtocolError::NotMqttData
+            ))),
+            "{version:?}: {events:?}"
+        );
+        assert!(
+            matches!(events.last(), Some(Event::ReconnectScheduled { .. })),
+            "{version:?}"
+        );
+        let told = pair
+            .broker
+            .received
+            .iter()
+            .any(|(_, p)| matches!(p, Packet::Disconnect(d) if d.reason == ReasonCode::PROTOCOL_ERROR));
+        assert_eq!(
+            told,
+            version == ProtocolVersion::V5,
+            "{version:?}: only v5 says why"
+        );
+    }
+}

@@ -85,6 +85,9 @@ pub enum ProtocolError {
         packet_type: PacketType,
         code: ReasonCode,
     },
+    /// The transport delivered data that cannot be MQTT, such as a WebSocket text frame
+    /// (MQTT-6.0.0-1: MQTT travels in binary frames, anything else closes the connection).
+    NotMqttData,
 }
 
 impl ProtocolError {
@@ -109,7 +112,8 @@ impl ProtocolError {
             | Self::SessionPresentOnCleanStart
             | Self::SessionPresentWithoutLocalState
             | Self::WrongNumberOfCodes { .. }
-            | Self::InvalidReasonCode { .. } => ReasonCode::PROTOCOL_ERROR,
+            | Self::InvalidReasonCode { .. }
+            | Self::NotMqttData => ReasonCode::PROTOCOL_ERROR,
         }
     }
 }
@@ -142,6 +146,9 @@ impl fmt::Display for ProtocolError {
                     "the server sent {packet_type:?} with the invalid code {:#04x}",
                     code.0
                 )
+            }
+            Self::NotMqttData => {
+                f.write_str("the server sent data that is not MQTT (a text frame, not a binary one)")
             }
         }
     }

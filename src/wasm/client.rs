@@ -494,6 +494,7 @@ impl Driver {
                 SocketEvent::Data { bytes, at } => Shared::input_at(&shared, at as u64, |session, now| {
                     session.handle_bytes(now, &bytes)
                 }),
+                SocketEvent::NotBinary => Shared::input(&shared, |session, now| session.not_mqtt_data(now)),
                 SocketEvent::Closed { code, reason } => {
                     if let Ok(mut driver) = shared.driver.try_borrow_mut() {
                         driver.close_socket();

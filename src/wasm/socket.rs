@@ -16,11 +16,12 @@ const clock = globalThis.performance ?? Date;
 export function now() {
   return clock.now();
 }
-export function onBinaryMessage(ws, handler) {
+export function onBinaryMessage(ws, handler, onNotBinary) {
   ws.onmessage = (event) => {
     const data = event.data;
-    // Text frames are not MQTT: ignore them rather than feed garbage to the decoder.
     if (data instanceof ArrayBuffer) handler(new Uint8Array(data), clock.now());
+    // A text frame is not MQTT (MQTT-6.0.0-1): never fed to the decoder, it ends the connection.
+    else onNotBinary();
   };
 }
 ")]
@@ -29,7 +30,11 @@ extern "C" {
     pub(crate) fn now() -> f64;
 
     #[wasm_bindgen(js_name = onBinaryMessage)]
-    fn on_binary_message(ws: &WebSocket, handler: &Closure<dyn FnMut(Vec<u8>, f64)>);
+    fn on_binary_message(
+        ws: &WebSocket,
+        handler: &Closure<dyn FnMut(Vec<u8>, f64)>,
+        on_not_binary: &Closure<dyn FnMut()>,
+    );
 }
 
 /// What the socket reports to its owner.
@@ -42,6 +47,8 @@ pub(crate) enum SocketEvent {
         bytes: Vec<u8>,
         at: f64,
     },
+    /// A frame that is not binary (text): not MQTT.
+    NotBinary,
     /// The connection is gone. `code` is the WebSocket close code (1006 when it failed).
     Closed {
         code: u16,
@@ -56,6 +63,7 @@ pub(crate) struct Socket {
     ws: WebSocket,
     _on_open: Closure<dyn FnMut(Event)>,
     _on_message: Closure<dyn FnMut(Vec<u8>, f64)>,
+    _on_not_binary: Closure<dyn FnMut()>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -82,6 +90,10 @@ impl Socket {
             let sink = sink.clone();
             Closure::<dyn FnMut(Vec<u8>, f64)>::new(move |bytes, at| sink(SocketEvent::Data { bytes, at }))
         };
+        let on_not_binary = {
+            let sink = sink.clone();
+            Closure::<dyn FnMut()>::new(move || sink(SocketEvent::NotBinary))
+        };
         let on_close = {
             let sink = sink.clone();
             Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
@@ -95,13 +107,14 @@ impl Socket {
         let on_error = Closure::<dyn FnMut(Event)>::new(|_| {});
 
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_binary_message(&ws, &on_message);
+        on_binary_message(&ws, &on_message, &on_not_binary);
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             ws,
             _on_open: on_open,
             _on_message: on_message,
+            _on_not_binary: on_not_binary,
             _on_close: on_close,
             _on_error: on_error,
         })

@@ -34,7 +34,7 @@ mod wire;
 use wire::connect_packet;
 
 use crate::client::backoff::Backoff;
-use crate::client::error::{ClientError, LostReason, OptionsError};
+use crate::client::error::{ClientError, LostReason, OptionsError, ProtocolError};
 use crate::client::events::{Event, OpId, OutgoingMessage};
 use crate::client::incoming::Qos2Receiver;
 use crate::client::keepalive::{KeepAlive, KeepAliveAction};
@@ -317,6 +317,14 @@ impl Client {
                 buffer.drain(..consumed.min(buffer.len()));
                 link.rx = buffer;
             }
+        }
+    }
+
+    /// Call when the transport delivered something that cannot be MQTT (a WebSocket text frame):
+    /// the connection ends as a protocol error, and reconnects per the policy.
+    pub fn not_mqtt_data(&mut self, now: u64) {
+        if self.link.is_some() {
+            self.protocol_violation(now, ProtocolError::NotMqttData);
         }
     }
 

@@ -1,0 +1,112 @@
+// A hostile or broken broker (RELIABILITY.md, promise 3): a fake WebSocket broker answers
+// CONNECT, then sends one class of bad data on the first connection and behaves on the next.
+// Each class must end in a named error that says what was wrong (or, where the protocol says
+// to carry on, be survived), a reconnect per the policy, bounded memory, and nothing uncaught
+// in the page.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from '../browser/harness.mjs';
+import { CONNACK_311, startScriptedBroker } from '../support/fake-brokers.mjs';
+import { installTracker, openLibraryPage, record, requireLibrary, startBlankSite, waitForEvent } from './support.mjs';
+
+const bytes = (...values) => Buffer.from(values.flat());
+const PUBLISH_OK = bytes(0x30, 0x05, 0x00, 0x02, ...Buffer.from('okx')); // QoS 0 'ok' ← "x"
+
+// [name, what the broker sends after CONNACK, expected code (null: survived), message pattern]
+const CLASSES = [
+  ['a remaining length with 5 continuation bytes', (ws) => ws.send(bytes(0x30, 0xff, 0xff, 0xff, 0xff, 0x7f)), 'ERR_PROTOCOL', /malformed.*remaining length/i],
+  ['reserved flag bits set (PUBACK with flags 0001)', (ws) => ws.send(bytes(0x41, 0x02, 0x00, 0x01)), 'ERR_PROTOCOL', /malformed.*flag/i],
+  ['a topic that is not UTF-8', (ws) => ws.send(bytes(0x30, 0x05, 0x00, 0x02, 0xc3, 0x28, 0x78)), 'ERR_PROTOCOL', /UTF-8/],
+  ['packet type 0', (ws) => ws.send(bytes(0x00, 0x00)), 'ERR_PROTOCOL', /malformed.*(type|reserved)/i],
+  ['a second CONNACK', (ws) => ws.send(CONNACK_311), 'ERR_PROTOCOL', /unexpected ConnAck/i],
+  ['PUBLISH with QoS 3', (ws) => ws.send(bytes(0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01)), 'ERR_PROTOCOL', /QoS/],
+  ['a text frame', (ws) => ws.send('not MQTT'), 'ERR_PROTOCOL', /not MQTT.*text frame/i],
+  // Announced but never sent: nothing is allocated for it; keepalive notices the silence.
+  ['a 256 MB remaining-length header, then silence', (ws) => ws.send(bytes(0x30, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x01, 0x61)), 'ERR_TIMEOUT', /stopped answering pings/],
+  ['a packet that never completes', (ws) => ws.send(bytes(0x30, 0x64, 0x00, 0x01, 0x61)), 'ERR_TIMEOUT', /stopped answering pings/],
+  // A WebSocket frame header announcing 1000 bytes, of which 3 arrive.
+  ['a WebSocket frame that never completes', (ws) => ws._socket.write(bytes(0x82, 0x7e, 0x03, 0xe8, 1, 2, 3)), 'ERR_TIMEOUT', /stopped answering pings/],
+  // Acknowledgements for ids we never used are not errors: a broker resuming a session may
+  // send stale ones. PUBREC is still answered (PUBREL), and the connection carries on.
+  ['PUBACK for an unknown packet id', (ws) => ws.send(Buffer.concat([bytes(0x40, 0x02, 0x12, 0x34), PUBLISH_OK])), null],
+  ['PUBREC for an unknown packet id', (ws) => ws.send(Buffer.concat([bytes(0x50, 0x02, 0x12, 0x34), PUBLISH_OK])), null],
+  ['PUBCOMP for an unknown packet id', (ws) => ws.send(Buffer.concat([bytes(0x70, 0x02, 0x12, 0x34), PUBLISH_OK])), null],
+];
+
+describe('a hostile or broken broker', () => {
+  let browser;
+  let site;
+  before(async () => {
+    requireLibrary();
+    site = await startBlankSite();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  for (const [name, attack, code, pattern] of CLASSES) {
+    test(`${name}: ${code ? `${code}, then a reconnect` : 'survived, the connection carries on'}`, async () => {
+      const fromClient = [];
+      const broker = await startScriptedBroker((ws, index) => {
+        ws.on('message', (data) => fromClient.push(Buffer.from(data)));
+        ws.send(CONNACK_311);
+        if (index === 0) attack(ws);
+      });
+      const page = await openLibraryPage(browser, site);
+      try {
+        await installTracker(page);
+        await page.evaluate(() => {
+          window.rejections = [];
+          window.addEventListener('unhandledrejection', (e) => rejections.push(String(e.reason)));
+        });
+        const memoryBefore = await backingStore(page);
+        await page.evaluate(async (url) => {
+          window.got = [];
+          const client = track('c', lib.connect(url, { keepalive: 2, reconnect: { initialDelay: 200, maxDelay: 500 } }));
+          client.on('message', (topic, payload) => got.push([topic, payload.text()]));
+          window.c = client;
+          window.firstError = new Promise((resolve) => client.once('error', (e) => resolve({ code: e.code, message: e.message })));
+        }, broker.url);
+        if (code) {
+          const error = await page.evaluate(() => firstError);
+          assert.equal(error.code, code, error.message);
+          assert.match(error.message, pattern);
+          await waitForEvent(page, 'c', 'connect', { count: 2, timeoutMs: 10000 });
+          record(`hostile: ${name}`, { code: error.code, message: error.message });
+        } else {
+          await waitForEvent(page, 'c', 'connect');
+          await page.waitForFunction(() => got.length === 1, null, { timeout: 5000 });
+          assert.deepEqual(await page.evaluate(() => got), [['ok', 'x']]);
+          const errors = await page.evaluate(() => tracks.c.filter((e) => e.name === 'error' || e.name === 'close'));
+          assert.deepEqual(errors, [], 'the connection stays up');
+          if (name.startsWith('PUBREC')) {
+            assert.ok(fromClient.some((b) => b.equals(bytes(0x62, 0x02, 0x12, 0x34))), 'PUBREC is answered with PUBREL');
+          }
+          record(`hostile: ${name}`, { survived: true });
+        }
+        const grownBytes = (await backingStore(page)) - memoryBefore;
+        assert.ok(grownBytes < 16 * 1024 * 1024, `memory grew by ${grownBytes} bytes`);
+        assert.deepEqual(page.errors, [], 'uncaught exceptions in the page');
+        assert.deepEqual(await page.evaluate(() => rejections), [], 'unhandled rejections in the page');
+      } finally {
+        await page.evaluate(() => window.c?.end()).catch(() => {});
+        await page.close();
+        await broker.stop();
+      }
+    });
+  }
+});
+
+/** Bytes held by ArrayBuffer backing stores (wasm memory among them) and the JS heap. */
+async function backingStore(page) {
+  const session = await page.context().newCDPSession(page);
+  try {
+    const usage = await session.send('Runtime.getHeapUsage');
+    return (usage.backingStorageSize ?? 0) + usage.usedSize;
+  } finally {
+    await session.detach();
+  }
+}
