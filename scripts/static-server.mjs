@@ -3,6 +3,7 @@
 // rebuilt dist/ is what the next page load gets.
 
 import http from 'node:http';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -32,15 +33,18 @@ export const MIME_TYPES = {
  * @param {string} [options.host]
  * @param {number} [options.port]  0 picks a free port
  * @param {Record<string, () => unknown>} [options.json]  extra URL path → JSON value routes
+ * @param {{ key: string|Buffer, cert: string|Buffer }} [options.tls]  serve https with this key and certificate
  * @returns {Promise<{ url: string, port: number, server: http.Server, close: () => Promise<void> }>}
  */
-export async function startStaticServer({ mounts, host = '127.0.0.1', port = 0, json = {} }) {
+export async function startStaticServer({ mounts, host = '127.0.0.1', port = 0, json = {}, tls = null }) {
   const table = Object.entries(mounts)
     .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, path.resolve(dir)])
     .sort((a, b) => b[0].length - a[0].length); // longest prefix first
 
   const sockets = new Set();
-  const server = http.createServer((req, res) => {
+  // `tls` ({ key, cert }): served over https, as a hosted page is.
+  const create = tls ? (handler) => https.createServer(tls, handler) : (handler) => http.createServer(handler);
+  const server = create((req, res) => {
     handle(req, res).catch((err) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `server error: ${err.message}\n`);
       else res.destroy();
@@ -111,7 +115,7 @@ export async function startStaticServer({ mounts, host = '127.0.0.1', port = 0, 
   return {
     server,
     port: actual,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`,
+    url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actual}/`,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

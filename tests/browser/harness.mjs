@@ -105,10 +105,11 @@ function watch(page) {
 
 /**
  * The site as `npm start` serves it: www/ at /, dist/ and js/ beside it. `extraMounts` adds test
- * fixtures; `localBroker` answers /local-broker.json like serve.mjs does.
+ * fixtures; `localBroker` answers /local-broker.json like serve.mjs does; `tls` serves https.
  */
-export async function startSite({ extraMounts = {}, localBroker = null } = {}) {
+export async function startSite({ extraMounts = {}, localBroker = null, tls = null } = {}) {
   const site = await startStaticServer({
+    tls,
     mounts: {
       '/': path.join(ROOT, 'www'),
       '/dist/': path.join(ROOT, 'dist'),

@@ -19,10 +19,10 @@ export function requireLibrary() {
 }
 
 /** The site with an empty page at /blank/, so everything a page does comes from the test. */
-export async function startBlankSite() {
+export async function startBlankSite({ tls = null } = {}) {
   const blank = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-blank-'));
   fs.writeFileSync(path.join(blank, 'index.html'), '<!doctype html><meta charset="utf-8"><title>reliability</title>');
-  const site = await startSite({ extraMounts: { '/blank/': blank } });
+  const site = await startSite({ extraMounts: { '/blank/': blank }, tls });
   const close = site.close;
   site.close = async () => {
     await close();
@@ -31,12 +31,13 @@ export async function startBlankSite() {
   return site;
 }
 
-/** A page with the single-file library loaded as `window.lib`. */
+/** A page with the single-file library loaded (its wasm too) as `window.lib`. */
 export async function openLibraryPage(browser, site) {
   const page = await browser.newPage();
   await page.goto(`${site.url}blank/`);
   await page.evaluate(async () => {
     window.lib = await import('/dist/scratch-mqtt.bundle.js');
+    await lib.load();
   });
   return page;
 }
