@@ -8,7 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../browser/harness.mjs';
 import { CONNACK_311, startScriptedBroker } from '../support/fake-brokers.mjs';
-import { installTracker, openLibraryPage, record, requireLibrary, startBlankSite, waitForEvent } from './support.mjs';
+import { installTracker, openLibraryPage, pageMemory, record, totalBytes, requireLibrary, startBlankSite, waitForEvent } from './support.mjs';
 
 const bytes = (...values) => Buffer.from(values.flat());
 const PUBLISH_OK = bytes(0x30, 0x05, 0x00, 0x02, ...Buffer.from('okx')); // QoS 0 'ok' ← "x"
@@ -62,7 +62,7 @@ describe('a hostile or broken broker', () => {
           window.rejections = [];
           window.addEventListener('unhandledrejection', (e) => rejections.push(String(e.reason)));
         });
-        const memoryBefore = await backingStore(page);
+        const memoryBefore = totalBytes(await pageMemory(page));
         await page.evaluate(async (url) => {
           window.got = [];
           const client = track('c', lib.connect(url, { keepalive: 2, reconnect: { initialDelay: 200, maxDelay: 500 } }));
@@ -87,7 +87,7 @@ describe('a hostile or broken broker', () => {
           }
           record(`hostile: ${name}`, { survived: true });
         }
-        const grownBytes = (await backingStore(page)) - memoryBefore;
+        const grownBytes = totalBytes(await pageMemory(page)) - memoryBefore;
         assert.ok(grownBytes < 16 * 1024 * 1024, `memory grew by ${grownBytes} bytes`);
         assert.deepEqual(page.errors, [], 'uncaught exceptions in the page');
         assert.deepEqual(await page.evaluate(() => rejections), [], 'unhandled rejections in the page');
@@ -99,14 +99,3 @@ describe('a hostile or broken broker', () => {
     });
   }
 });
-
-/** Bytes held by ArrayBuffer backing stores (wasm memory among them) and the JS heap. */
-async function backingStore(page) {
-  const session = await page.context().newCDPSession(page);
-  try {
-    const usage = await session.send('Runtime.getHeapUsage');
-    return (usage.backingStorageSize ?? 0) + usage.usedSize;
-  } finally {
-    await session.detach();
-  }
-}

@@ -119,3 +119,21 @@ export function waitForEvent(page, id, name, { since = 0, count = 1, timeoutMs =
 }
 
 export const pageNow = (page) => page.evaluate(() => performance.now());
+
+/**
+ * The page's memory after a garbage collection: JS heap, ArrayBuffer backing stores and the
+ * wasm memory (`load()` resolves with the module's exports).
+ */
+export async function pageMemory(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const usage = await cdp.send('Runtime.getHeapUsage');
+    const wasm = await page.evaluate(async () => (await lib.load()).memory.buffer.byteLength);
+    return { jsHeap: usage.usedSize, backingStores: usage.backingStorageSize ?? 0, wasm };
+  } finally {
+    await cdp.detach();
+  }
+}
+
+export const totalBytes = (memory) => memory.jsHeap + memory.backingStores + memory.wasm;
