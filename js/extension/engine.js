@@ -24,12 +24,31 @@ export const CONNECT_WAIT_MS = 10000;
 export const ACK_WAIT_MS = 10000;
 /** The largest payload a block sends, in UTF-8 bytes. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** How long the broker keeps a project's session after its link dropped (MQTT 5), in seconds. */
+export const SESSION_EXPIRY_S = 300;
 /** The property that carries a hat run's own message on its scratch-vm Thread. */
 export const THREAD_MESSAGE = 'scratchMqttMessage';
 
 const DRAIN_INTERVAL_MS = 1000 / 60;
 const decoder = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
+
+/**
+ * A kept session for one `connect` block: a client id of its own, MQTT 5, and a session the
+ * broker keeps through a dropped link or its own restart, so QoS 1/2 messages sent to the project
+ * meanwhile still arrive — and forgets SESSION_EXPIRY_S after the project is gone, so shared
+ * brokers do not fill up with the sessions of closed pages.
+ */
+export function keptSession() {
+  const id = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return {
+    reconnect: true,
+    protocolVersion: 5,
+    clean: false,
+    clientId: `scratch-${id}`,
+    properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
+  };
+}
 
 /** Block argument → text, whatever Scratch passed (numbers, booleans, undefined, objects). */
 export function toText(value) {
@@ -229,22 +248,35 @@ export class MqttEngine {
       return this.fail('ERR_LOAD');
     }
     if (generation !== this.generation) return;
+    const login = {};
+    if (toText(user) !== '') login.username = toText(user);
+    if (toText(password) !== '') login.password = toText(password);
+    let failure = await this.attempt(href, { ...keptSession(), ...login });
+    // A broker without MQTT 5 (aedes, older ones) refuses it by name: the same login in 3.1.1,
+    // with a clean session, since a 3.1.1 session would never expire on the broker.
+    if (failure === 'ERR_UNSUPPORTED_PROTOCOL_VERSION' && generation === this.generation) {
+      failure = await this.attempt(href, { reconnect: true, clean: true, protocolVersion: 4, ...login });
+    }
+    if (failure && generation === this.generation) this.fail(failure);
+  }
+
+  /**
+   * One client with `options`: resolves with null once connected (or after CONNECT_WAIT_MS,
+   * still trying), or with the error code when its first attempt failed (it is ended then: a
+   * wrong URL must not retry for ever).
+   */
+  async attempt(href, options) {
     let client;
     try {
-      const options = { reconnect: true, clean: true };
-      const u = toText(user);
-      const p = toText(password);
-      if (u !== '') options.username = u;
-      if (p !== '') options.password = p;
       client = new this.clientApi.MqttClient(href, options);
     } catch (error) {
-      return this.fail(error?.code ?? 'ERR_BAD_URL');
+      return error?.code ?? 'ERR_BAD_URL';
     }
     this.client = client;
-    await new Promise((resolve) => {
+    return new Promise((resolve) => {
       let everConnected = false;
       let lastError = null;
-      const timer = setTimeout(resolve, CONNECT_WAIT_MS);
+      const timer = setTimeout(() => resolve(null), CONNECT_WAIT_MS);
       const current = () => this.client === client;
       client.on('connect', () => {
         everConnected = true;
@@ -253,7 +285,7 @@ export class MqttEngine {
           this.failure = null;
         }
         clearTimeout(timer);
-        resolve();
+        resolve(null);
       });
       client.on('reconnect', () => {
         if (current()) this.state = everConnected ? 'reconnecting' : 'connecting';
@@ -267,12 +299,10 @@ export class MqttEngine {
       client.on('close', () => {
         if (!current()) return;
         if (!everConnected) {
-          // The first attempt failed: say why and stop trying (a wrong URL must not retry forever).
           this.client = null;
-          this.fail(lastError?.code ?? 'ERR_UNREACHABLE');
           this.endQuietly(client);
           clearTimeout(timer);
-          resolve();
+          resolve(lastError?.code ?? 'ERR_UNREACHABLE');
         } else {
           this.state = 'reconnecting';
         }
@@ -290,9 +320,8 @@ export class MqttEngine {
         client.start();
       } catch (error) {
         this.client = null;
-        this.fail(error?.code ?? 'ERR_CONNECTION_CLOSED');
         clearTimeout(timer);
-        resolve();
+        resolve(error?.code ?? 'ERR_CONNECTION_CLOSED');
       }
     });
   }

@@ -366,3 +366,48 @@ test('a URL the editor does not allow says so in words (ERR_NOT_ALLOWED)', async
     assert.match(mqtt.status(), words);
   }
 });
+
+test('connect keeps an MQTT 5 session of its own, and falls back to a clean 3.1.1 one where the broker has no MQTT 5', async () => {
+  const made = [];
+  class FakeClient {
+    constructor(url, options) {
+      this.options = options;
+      this.handlers = {};
+      made.push(this);
+    }
+    on(name, f) {
+      (this.handlers[name] ??= []).push(f);
+      return this;
+    }
+    emit(name, arg) {
+      for (const f of this.handlers[name] ?? []) f(arg);
+    }
+    start() {
+      // A broker that speaks only 3.1.1 refuses MQTT 5 by name; it accepts 3.1.1.
+      setTimeout(() => {
+        if (this.options.protocolVersion === 5) {
+          this.emit('error', { code: 'ERR_UNSUPPORTED_PROTOCOL_VERSION' });
+          this.emit('close');
+        } else this.emit('connect');
+      }, 1);
+    }
+    end() {}
+    get connected() {
+      return true;
+    }
+  }
+  const { mqtt } = setup({ client: { ...noClient, MqttClient: FakeClient } });
+  await mqtt.connect({ URL: 'ws://127.0.0.1:1/', USER: 'guest', PASS: 'test' });
+  assert.equal(made.length, 2);
+  const [first, second] = made.map((c) => c.options);
+  assert.equal(first.protocolVersion, 5);
+  assert.equal(first.clean, false);
+  assert.match(first.clientId, /^scratch-[0-9a-f]{8}$/);
+  assert.ok(first.properties.sessionExpiryInterval > 0 && first.properties.sessionExpiryInterval <= 3600);
+  assert.deepEqual([second.protocolVersion, second.clean, second.clientId], [4, true, undefined]);
+  assert.deepEqual([first.username, second.username, second.password], ['guest', 'guest', 'test']);
+  assert.equal(mqtt.status(), 'connected');
+  // Each connect block gets a session of its own.
+  await mqtt.connect({ URL: 'ws://127.0.0.1:1/', USER: '', PASS: '' });
+  assert.notEqual(made[2].options.clientId, first.clientId);
+});

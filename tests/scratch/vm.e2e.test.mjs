@@ -226,13 +226,22 @@ describe('example projects (www/examples/*.sb3), pointed at the test broker', ()
     await page.goto(`${site.url}vm-host/index.html`);
     await page.evaluate(([url, json]) => window.boot('unsandboxed', url, json), [`${site.url}dist/scratch-mqtt-extension.js`, await example(name)]);
     await waitFor(page, () => window.stageValue('var-status') === 'connected');
+    await page.evaluate(() => {
+      window.answered = 0;
+    });
     return page;
   }
 
   test('chat: two tabs exchange messages', async () => {
     const [one, two] = [await open('chat'), await open('chat')];
     try {
-      const answer = (page, text) => page.evaluate((t) => window.vm.runtime.emit('ANSWER', t), text);
+      const answer = async (page, text) => {
+        await waitFor(page, () => window.asked > window.answered);
+        await page.evaluate((t) => {
+          window.answered++;
+          window.vm.runtime.emit('ANSWER', t);
+        }, text);
+      };
       await answer(one, 'Ann');
       await answer(two, '小明');
       await new Promise((r) => setTimeout(r, 100));
