@@ -6,9 +6,11 @@
 
 import { MqttEngine, jsonGet, toText } from './engine.js';
 import { translate } from './i18n.js';
-import { BLOCK_ICON } from './icons.js';
+import { BLOCK_ICON, menuIcon } from './icons.js';
 
 export const DEFAULT_URL = 'wss://mqtt.longan.link:8084/mqtt';
+const MQTT_COLOR = '#5C6BC0';
+const IOT_COLOR = '#0FBD8C';
 export const IOT_DEFAULT_URL = 'wss://guest:test@mqtt.longan.link:8084/mqtt';
 
 // scratch-vm's ArgumentType / BlockType values (the same strings in every Scratch 3 editor).
@@ -62,11 +64,11 @@ export class MqttBlocks {
     return {
       id: 'mqtt',
       name: t('mqtt.name'),
-      color1: '#5C6BC0',
+      color1: MQTT_COLOR,
       color2: '#4B59AD',
       color3: '#3C4894',
       blockIconURI: BLOCK_ICON,
-      menuIconURI: BLOCK_ICON,
+      menuIconURI: menuIcon(MQTT_COLOR),
       blocks: [
         {
           opcode: 'connect',
@@ -204,11 +206,11 @@ export class IotBlocks {
     return {
       id: 'iot',
       name: t('iot.name'),
-      color1: '#0FBD8C',
+      color1: IOT_COLOR,
       color2: '#0DA57A',
       color3: '#0B8E69',
       blockIconURI: BLOCK_ICON,
-      menuIconURI: BLOCK_ICON,
+      menuIconURI: menuIcon(IOT_COLOR),
       blocks: [
         {
           opcode: 'connect_to_mqtt',

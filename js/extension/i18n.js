@@ -16,7 +16,7 @@ export const MESSAGES = {
     'mqtt.message': 'message',
     'mqtt.messageTopic': 'message topic',
     'mqtt.jsonGet': '[PATH] of JSON [JSON]',
-    'mqtt.qos0': '0 (at most once)',
+    'mqtt.qos0': '0 (may be lost)',
     'mqtt.qos1': '1 (at least once)',
     'mqtt.qos2': '2 (exactly once)',
     'mqtt.retainNo': 'no',

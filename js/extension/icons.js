@@ -12,6 +12,16 @@ export const BLOCK_ICON = svg(
   `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 -6 40 52">${WAVES}</svg>`,
 );
 
+/**
+ * The category bubble in the palette: the editor draws it on white, so the white waves sit on a
+ * disc of the category's colour (white alone was invisible there).
+ */
+export const menuIcon = (color) =>
+  svg(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="-6 -3 52 52">` +
+      `<circle cx="20" cy="23" r="25" fill="${color}"/>${WAVES}</svg>`,
+  );
+
 export const INSET_ICON = svg(
   `<svg xmlns="http://www.w3.org/2000/svg" width="80" height="80" viewBox="-20 -14 80 80">` +
     `<circle cx="20" cy="26" r="38" fill="#5C6BC0"/>${WAVES}</svg>`,

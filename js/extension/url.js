@@ -25,4 +25,7 @@ import * as client from '../mqtt.js';
   };
   Scratch.extensions.register(new MqttBlocks(runtime, options));
   Scratch.extensions.register(new IotBlocks(runtime, options));
-})(globalThis.Scratch);
+  // A loader may pass `Scratch` in scope without exposing it globally (TurboWarp's convention,
+  // Eureka's "don't expose context"): take the one in scope first.
+  // eslint-disable-next-line no-undef
+})(typeof Scratch === 'undefined' ? globalThis.Scratch : Scratch);

@@ -411,3 +411,25 @@ test('connect keeps an MQTT 5 session of its own, and falls back to a clean 3.1.
   await mqtt.connect({ URL: 'ws://127.0.0.1:1/', USER: '', PASS: '' });
   assert.notEqual(made[2].options.clientId, first.clientId);
 });
+
+test('menu labels share no first or last word, which the editor would trim off and show around the arrow', () => {
+  for (const locale of ['en', 'zh-cn']) {
+    const info = setup({ locale }).mqtt.getInfo();
+    for (const [name, menu] of Object.entries(info.menus ?? {})) {
+      const labels = (menu.items ?? []).map((item) => (typeof item === 'string' ? item : item.text));
+      if (labels.length < 2) continue;
+      const words = labels.map((label) => label.split(' '));
+      assert.ok(new Set(words.map((w) => w[0])).size > 1 || words.every((w) => w.length === 1), `${locale} ${name}: ${labels}`);
+      assert.ok(new Set(words.map((w) => w.at(-1))).size > 1 || words.every((w) => w.length === 1), `${locale} ${name}: ${labels}`);
+    }
+  }
+});
+
+test('the category bubble shows its icon on the category colour, not white on white', () => {
+  const { mqtt, iot } = setup();
+  for (const info of [mqtt.getInfo(), iot.getInfo()]) {
+    const svg = Buffer.from(info.menuIconURI.split(',')[1], 'base64').toString('utf8');
+    assert.ok(svg.includes(`fill="${info.color1}"`), `${info.id}: ${svg.slice(0, 200)}`);
+    assert.notEqual(info.menuIconURI, info.blockIconURI);
+  }
+});
