@@ -433,3 +433,14 @@ test('the category bubble shows its icon on the category colour, not white on wh
     assert.notEqual(info.menuIconURI, info.blockIconURI);
   }
 });
+
+test('the URL file registers both extensions with a Scratch passed in scope only, never global', () => {
+  const code = fs.readFileSync(path.join(ROOT, 'dist', 'scratch-mqtt-extension.js'), 'utf8');
+  const registered = [];
+  const Scratch = { extensions: { unsandboxed: true, register: (ext) => registered.push(ext.getInfo().id) } };
+  assert.equal(globalThis.Scratch, undefined);
+  // What a loader that hides its context does: the file's code in a function whose parameter is Scratch.
+  new Function('Scratch', code)(Scratch); // eslint-disable-line no-new-func
+  assert.deepEqual(registered, ['mqtt', 'iot']);
+  assert.equal(globalThis.Scratch, undefined);
+});
