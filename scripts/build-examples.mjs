@@ -5,10 +5,12 @@
 //   microblocks.sb3   the partner of CodeLab's MicroBlocks demo: subscribes `scratch`,
 //                     publishes `Hello!` to `microblocks` (CodeLab's broker mqtt.longan.link)
 // Run: node scripts/build-examples.mjs   (the .sb3 files are committed; rerun after changing this)
+// `npm run build:site` writes them again for a hosted site (writeExamples): with CodeLab's broker
+// and the hosted extension's URL, so TurboWarp opens them with the extension loaded.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProjectBuilder, b } from './scratch-project.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,15 +26,15 @@ const badge = (color, label) =>
   `<circle cx="60" cy="60" r="10" fill="#fff"/>` +
   `<text x="60" y="108" font-family="sans-serif" font-size="14" font-weight="bold" fill="#fff" text-anchor="middle">${label}</text></svg>`;
 
-function chat() {
-  const p = new ProjectBuilder();
+function chat({ broker, extensionURLs }) {
+  const p = new ProjectBuilder({ extensionURLs });
   const s = p.sprite('Chat', { svg: badge('#5C6BC0', 'chat') });
   p.monitor('chat', { list: true, x: 5, y: 5, width: 470, height: 260 });
   p.monitor('status', { x: 5, y: 300 });
   p.script(
     [
       b.greenFlag(),
-      b.connect(LOCAL, 'guest', 'test'),
+      b.connect(broker, 'guest', 'test'),
       b.subscribe('scratch-mqtt/chat', '1'),
       b.setVar('status', b.status()),
       b.ask('Your name? 你的名字？'),
@@ -48,8 +50,8 @@ function chat() {
   return p;
 }
 
-function dashboard() {
-  const p = new ProjectBuilder();
+function dashboard({ broker, extensionURLs }) {
+  const p = new ProjectBuilder({ extensionURLs });
   const s = p.sprite('Sensor', { svg: badge('#0FBD8C', 'sensors') });
   p.monitor('temperature', { x: 5, y: 5 });
   p.monitor('humidity', { x: 5, y: 35 });
@@ -58,7 +60,7 @@ function dashboard() {
   p.script(
     [
       b.greenFlag(),
-      b.connect(LOCAL, 'guest', 'test'),
+      b.connect(broker, 'guest', 'test'),
       b.subscribe('scratch-mqtt/sensors/+', '1'),
       b.setVar('status', b.status()),
       // a first reading, kept by the broker (retain) for whoever opens the dashboard next
@@ -79,8 +81,8 @@ function dashboard() {
   return p;
 }
 
-function microblocks() {
-  const p = new ProjectBuilder();
+function microblocks({ broker, extensionURLs }) {
+  const p = new ProjectBuilder({ extensionURLs });
   const s = p.sprite('MicroBlocks', { svg: badge('#EF6C00', 'click me') });
   p.monitor('status', { x: 5, y: 5 });
   p.script(
@@ -100,9 +102,25 @@ function microblocks() {
 
 export const EXAMPLES = { chat, dashboard, microblocks };
 
-fs.mkdirSync(OUT, { recursive: true });
-for (const [name, make] of Object.entries(EXAMPLES)) {
-  const file = path.join(OUT, `${name}.sb3`);
-  fs.writeFileSync(file, await make().toSb3());
-  console.log(`  ${path.relative(ROOT, file)}`);
+/**
+ * Writes every example to `outDir`. `broker`: the URL the chat and dashboard connect to (the
+ * MicroBlocks partner always uses CodeLab's); `extensionURL`: where the extension is hosted, put
+ * in each project (TurboWarp's `extensionURLs`) so it opens with the extension loaded.
+ */
+export async function writeExamples(outDir, { broker = LOCAL, extensionURL = null } = {}) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const extensionURLs = extensionURL ? { mqtt: extensionURL } : null;
+  const written = [];
+  for (const [name, make] of Object.entries(EXAMPLES)) {
+    const file = path.join(outDir, `${name}.sb3`);
+    fs.writeFileSync(file, await make({ broker, extensionURLs }).toSb3());
+    written.push(file);
+  }
+  return written;
+}
+
+export { CODELAB };
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const file of await writeExamples(OUT)) console.log(`  ${path.relative(ROOT, file)}`);
 }

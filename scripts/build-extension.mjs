@@ -55,7 +55,11 @@ function header() {
   ].join('\n');
 }
 
-export async function buildExtension({ outDir = path.join(ROOT, 'dist') } = {}) {
+/**
+ * Builds the three extension files into `outDir` (which holds the library). `docsURI`: the help
+ * link the editor shows beside the category (the hosted "use it" page); none when not hosted.
+ */
+export async function buildExtension({ outDir = path.join(ROOT, 'dist'), docsURI = '' } = {}) {
   if (!fs.existsSync(path.join(outDir, 'scratch-mqtt.js'))) {
     throw new Error(`${path.relative(ROOT, outDir)}/scratch-mqtt.js is missing: run npm run build (the library first)`);
   }
@@ -68,6 +72,7 @@ export async function buildExtension({ outDir = path.join(ROOT, 'dist') } = {}) 
     legalComments: 'none',
     logLevel: 'silent',
     plugins: [libraryPlugin(outDir)],
+    define: { __SCRATCH_MQTT_DOCS_URI__: JSON.stringify(docsURI) },
   };
   await build({
     ...common,

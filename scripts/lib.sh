@@ -53,8 +53,9 @@ ensure_node_modules() {
 #   g++ — libfuzzer-sys compiles libFuzzer's C++ when the fuzz crate is checked;
 #   mosquitto, mosquitto-clients — the real broker and peers of the browser tests;
 #   chromium, chromium-driver — headless Chromium for wasm-bindgen-test and Playwright;
-#   python3-pip — installs the paho-mqtt peer.
-SYSTEM_PACKAGES=(g++ mosquitto mosquitto-clients chromium chromium-driver python3-pip)
+#   python3-pip — installs the paho-mqtt peer;
+#   fonts-wqy-microhei — Chinese glyphs in the screenshots (Chromium draws boxes without a CJK font).
+SYSTEM_PACKAGES=(g++ mosquitto mosquitto-clients chromium chromium-driver python3-pip fonts-wqy-microhei)
 
 ensure_system_packages() {
   local pkg missing=()

@@ -15,8 +15,14 @@ const EMPTY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2" 
 const EMPTY_SVG_MD5 = crypto.createHash('md5').update(EMPTY_SVG).digest('hex');
 
 export class ProjectBuilder {
-  constructor({ extensions = ['mqtt'] } = {}) {
+  /**
+   * @param {object} [o]
+   * @param {string[]} [o.extensions]  extension ids the project uses
+   * @param {Record<string,string>} [o.extensionURLs]  id → URL (TurboWarp loads these with the project)
+   */
+  constructor({ extensions = ['mqtt'], extensionURLs = null } = {}) {
     this.extensions = extensions;
+    this.extensionURLs = extensionURLs;
     this.n = 0;
     this.stage = this.#target('Stage', true);
     this.sprites = [];
@@ -162,6 +168,7 @@ export class ProjectBuilder {
       targets: [this.stage, ...this.sprites].map(target),
       monitors: this.monitors,
       extensions: this.extensions,
+      ...(this.extensionURLs ? { extensionURLs: this.extensionURLs } : {}),
       meta: { semver: '3.0.0', vm: '5.0.300', agent: 'scratch-mqtt tests' },
     };
   }

@@ -5,7 +5,9 @@
 
 import { STRINGS } from './i18n.js';
 
-const LIBRARY_URL = '../dist/scratch-mqtt.js';
+// Beside the page (npm start serves dist/ at /dist/, the hosted site copies it there): relative,
+// so the page works from any path.
+const LIBRARY_URL = './dist/scratch-mqtt.js';
 const LOG_LIMIT = 500;
 const PRESETS = {
   local: { url: 'ws://localhost:8083/', username: '', password: '' },

@@ -51,6 +51,7 @@ export class MqttBlocks {
     this.runtime = runtime;
     this.engine = engineFor(runtime, options);
     this.polled = Boolean(options.polled);
+    this.docsURI = options.docsURI || null;
   }
 
   t(key) {
@@ -67,6 +68,7 @@ export class MqttBlocks {
       color1: MQTT_COLOR,
       color2: '#4B59AD',
       color3: '#3C4894',
+      ...(this.docsURI ? { docsURI: this.docsURI } : {}),
       blockIconURI: BLOCK_ICON,
       menuIconURI: menuIcon(MQTT_COLOR),
       blocks: [

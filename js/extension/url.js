@@ -20,6 +20,8 @@ import * as client from '../mqtt.js';
     client,
     getLocale: localeGetter(Scratch),
     polled: !runtime,
+    // The hosted build's "use it" page (scripts/build-site.mjs); empty otherwise.
+    docsURI: __SCRATCH_MQTT_DOCS_URI__, // eslint-disable-line no-undef
     // TurboWarp asks the user before a project reaches a new site; it knows http(s) URLs.
     canConnect: canFetch ? (url) => canFetch(url.replace(/^ws(s?):/i, 'http$1:')) : null,
   };
