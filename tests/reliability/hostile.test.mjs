@@ -4,11 +4,10 @@
 // to carry on, be survived), a reconnect per the policy, bounded memory, and nothing uncaught
 // in the page.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../browser/harness.mjs';
 import { CONNACK_311, startScriptedBroker } from '../support/fake-brokers.mjs';
-import { installTracker, openLibraryPage, pageMemory, record, totalBytes, requireLibrary, startBlankSite, waitForEvent } from './support.mjs';
+import { browserAndSite, installTracker, openLibraryPage, pageMemory, record, totalBytes, waitForEvent } from './support.mjs';
 
 const bytes = (...values) => Buffer.from(values.flat());
 const PUBLISH_OK = bytes(0x30, 0x05, 0x00, 0x02, ...Buffer.from('okx')); // QoS 0 'ok' ← "x"
@@ -35,17 +34,7 @@ const CLASSES = [
 ];
 
 describe('a hostile or broken broker', () => {
-  let browser;
-  let site;
-  before(async () => {
-    requireLibrary();
-    site = await startBlankSite();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fixture = browserAndSite();
 
   for (const [name, attack, code, pattern] of CLASSES) {
     test(`${name}: ${code ? `${code}, then a reconnect` : 'survived, the connection carries on'}`, async () => {
@@ -55,7 +44,7 @@ describe('a hostile or broken broker', () => {
         ws.send(CONNACK_311);
         if (index === 0) attack(ws);
       });
-      const page = await openLibraryPage(browser, site);
+      const page = await openLibraryPage(fixture.browser, fixture.site);
       try {
         await installTracker(page);
         await page.evaluate(() => {

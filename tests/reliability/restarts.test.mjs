@@ -5,12 +5,11 @@
 //   every QoS 1 number arrives at least once, every QoS 2 number exactly once.
 // Duplicates of QoS 1 are allowed by the protocol and reported.
 
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../browser/harness.mjs';
 import { startMosquitto } from '../support/brokers.mjs';
 import { countingPublisher, countingSubscriber } from '../support/peers.mjs';
-import { openLibraryPage, record, requireLibrary, restartsDuring, size, startBlankSite, until } from './support.mjs';
+import { browserAndSite, openLibraryPage, record, restartsDuring, size, until } from './support.mjs';
 
 const FORWARD = size(
   { count: 600, rate: 100, restarts: 2, everyMs: 2000, downMs: 1000 },
@@ -69,24 +68,14 @@ async function keptSessionClient(page, url, protocolVersion, clientId) {
 }
 
 describe('broker restarts, counted (mosquitto, default settings, persistence on)', () => {
-  let browser;
-  let site;
-  before(async () => {
-    requireLibrary();
-    site = await startBlankSite();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const fixture = browserAndSite();
 
   for (const protocolVersion of [4, 5]) {
     const label = protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1';
 
     test(`${label}: Paho → browser, ${FORWARD.count} QoS 1 + ${FORWARD.count} QoS 2 across ${FORWARD.restarts} restarts`, async () => {
       const broker = await startMosquitto();
-      const page = await openLibraryPage(browser, site);
+      const page = await openLibraryPage(fixture.browser, fixture.site);
       try {
         await keptSessionClient(page, broker.wsUrl, protocolVersion, `rel-in-${protocolVersion}`);
         await page.evaluate(async () => {
@@ -137,7 +126,7 @@ describe('broker restarts, counted (mosquitto, default settings, persistence on)
 
     test(`${label}: browser → Paho, ${REVERSE.count} QoS 1 + ${REVERSE.count} QoS 2 across ${REVERSE.restarts} restarts`, async () => {
       const broker = await startMosquitto();
-      const page = await openLibraryPage(browser, site);
+      const page = await openLibraryPage(fixture.browser, fixture.site);
       const subscribers = [1, 2].map((qos) =>
         countingSubscriber(broker, {
           topic: `rel/out/q${qos}`,

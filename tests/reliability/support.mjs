@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, RESULTS, LIBRARY, libraryBuilt, startSite } from '../browser/harness.mjs';
+import { before, after } from 'node:test';
+import { ROOT, RESULTS, LIBRARY, launchBrowser, libraryBuilt, startSite } from '../browser/harness.mjs';
 
 export const SOAK = process.env.SMQ_SOAK === '1';
 
@@ -29,6 +30,24 @@ export async function startBlankSite({ tls = null } = {}) {
     fs.rmSync(blank, { recursive: true, force: true });
   };
   return site;
+}
+
+/**
+ * For a `describe` block: Chromium and the blank site, started before its tests and closed after
+ * them; read `fixture.browser` and `fixture.site` inside the tests.
+ */
+export function browserAndSite() {
+  const fixture = { browser: null, site: null };
+  before(async () => {
+    requireLibrary();
+    fixture.site = await startBlankSite();
+    fixture.browser = await launchBrowser();
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.site?.close();
+  });
+  return fixture;
 }
 
 /** A page with the single-file library loaded (its wasm too) as `window.lib`. */
