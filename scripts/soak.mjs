@@ -5,7 +5,7 @@
 //   npm run soak                          the long test variants (about 5 minutes)
 //   npm run soak -- --fuzz-minutes 30     and each fuzz target for 30 minutes
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -61,11 +61,8 @@ console.log(`\n(figures also in ${path.relative(ROOT, RESULTS)}; commit ${gitHea
 process.exitCode = summary.every(([, result]) => result === 'passed' || result === 'no crash') ? 0 : 1;
 
 function gitHead() {
-  try {
-    return fs.readFileSync(path.join(ROOT, '.git', 'HEAD'), 'utf8').trim();
-  } catch {
-    return '?';
-  }
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return head.status === 0 ? head.stdout.trim() : '?';
 }
 
 /** Runs a command with its output shown, stopped after `minutes`. */

@@ -4,9 +4,11 @@
 // to carry on, be survived), a reconnect per the policy, bounded memory, and nothing uncaught
 // in the page.
 
-import { test, describe } from 'node:test';
+import { test, describe, before, after } from 'node:test';
+import path from 'node:path';
 import assert from 'node:assert/strict';
-import { CONNACK_311, startScriptedBroker } from '../support/fake-brokers.mjs';
+import { ROOT, launchBrowser, startSite } from '../browser/harness.mjs';
+import { CONNACK_311, connackFor, startScriptedBroker } from '../support/fake-brokers.mjs';
 import { browserAndSite, installTracker, openLibraryPage, pageMemory, record, totalBytes, waitForEvent } from './support.mjs';
 
 const bytes = (...values) => Buffer.from(values.flat());
@@ -87,4 +89,65 @@ describe('a hostile or broken broker', () => {
       }
     });
   }
+});
+
+describe('a hostile broker seen from the demo page and from a Scratch project', () => {
+  // A 5-byte remaining length on the first connection; well behaved on the next ones.
+  const attack = (ws, index, connect) => {
+    ws.send(connackFor(Buffer.from(connect)));
+    if (index === 0) ws.send(bytes(0x30, 0xff, 0xff, 0xff, 0xff, 0x7f));
+  };
+  let site;
+  let browser;
+  before(async () => {
+    site = await startSite({ extraMounts: { '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page') } });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  test('the demo page names the error, reconnects, and nothing is uncaught', async () => {
+    const broker = await startScriptedBroker(attack);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${site.url}?lang=en&protocol=4&url=${encodeURIComponent(broker.url)}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.click('[data-testid="connect"]');
+      await page.waitForSelector('[data-testid="error"][data-code="ERR_PROTOCOL"]:not([hidden])');
+      await page.waitForSelector('[data-testid="status"][data-state="connected"]');
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+      await broker.stop();
+    }
+  });
+
+  test('a Scratch project shows it in connection status, reconnects, and nothing is thrown into the VM', async () => {
+    const { ProjectBuilder, b } = await import('../../scripts/scratch-project.mjs');
+    const broker = await startScriptedBroker(attack);
+    const p = new ProjectBuilder({ extensions: ['mqtt'] });
+    p.script([b.greenFlag(), b.connect(broker.url, '', ''), b.forever([b.setVar('status', b.status())])]);
+    const page = await browser.newPage();
+    try {
+      await page.route('**/vm-host/scratch-vm.js', (route) => route.fulfill({ path: path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web', 'scratch-vm.js') }));
+      await page.goto(`${site.url}vm-host/index.html`);
+      await page.evaluate(() => {
+        window.statuses = new Set();
+      });
+      await page.evaluate(([url, json]) => window.boot('unsandboxed', url, json), [`${site.url}dist/scratch-mqtt-extension.js`, JSON.stringify(p.toJSON())]);
+      await page.waitForFunction(() => {
+        const status = window.stageValue('var-status');
+        if (status) window.statuses.add(status);
+        return [...window.statuses].some((s) => /MQTT does not allow/.test(s)) && status === 'connected';
+      }, null, { timeout: 20000, polling: 10 });
+      const seen = await page.evaluate(() => [...window.statuses]);
+      assert.ok(seen.some((s) => s.startsWith('connection lost, reconnecting (the broker sent something MQTT does not allow)')), JSON.stringify(seen));
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await page.close();
+      await broker.stop();
+    }
+  });
 });

@@ -10,6 +10,17 @@ import { onCleanup } from './cleanup.mjs';
 
 /** CONNACK, accepted, for MQTT 3.1.1 (session present 0). */
 export const CONNACK_311 = Buffer.from([0x20, 0x02, 0x00, 0x00]);
+/** CONNACK, accepted, for MQTT 5 (no properties). */
+export const CONNACK_5 = Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00]);
+
+/** The accepting CONNACK for the protocol version a CONNECT asks for. */
+export function connackFor(connect) {
+  let at = 1;
+  while (connect[at] & 0x80) at++; // the remaining length
+  const nameLength = connect.readUInt16BE(at + 1);
+  const level = connect[at + 3 + nameLength];
+  return level === 5 ? CONNACK_5 : CONNACK_311;
+}
 
 /**
  * A broker whose every connection runs `script(ws, index, firstFrame)` once the client's first
