@@ -5,6 +5,7 @@
 //   microblocks.sb3   the partner of CodeLab's MicroBlocks demo: subscribes `scratch`,
 //                     publishes `Hello!` to `microblocks` (CodeLab's broker mqtt.longan.link)
 // Run: node scripts/build-examples.mjs   (the .sb3 files are committed; rerun after changing this)
+// They carry npm start's extension address, so TurboWarp (and Eureka) load the extension with them.
 // `npm run build:site` writes them again for a hosted site (writeExamples): with CodeLab's broker
 // and the hosted extension's URL, so TurboWarp opens them with the extension loaded.
 
@@ -121,6 +122,9 @@ export async function writeExamples(outDir, { broker = LOCAL, extensionURL = nul
 
 export { CODELAB };
 
+/** Where `npm start` serves the extension (its default port). */
+const LOCAL_EXTENSION = 'http://localhost:8000/dist/scratch-mqtt-extension.js';
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const file of await writeExamples(OUT)) console.log(`  ${path.relative(ROOT, file)}`);
+  for (const file of await writeExamples(OUT, { extensionURL: LOCAL_EXTENSION })) console.log(`  ${path.relative(ROOT, file)}`);
 }

@@ -168,7 +168,15 @@ export class ProjectBuilder {
       targets: [this.stage, ...this.sprites].map(target),
       monitors: this.monitors,
       extensions: this.extensions,
-      ...(this.extensionURLs ? { extensionURLs: this.extensionURLs } : {}),
+      // TurboWarp loads `extensionURLs` with the project; Eureka (the userscript loader used in
+      // CodeLab) reads `sideloadExtensionURLs` and runs each in its `sideloadExtensionEnvs` mode.
+      ...(this.extensionURLs
+        ? {
+            extensionURLs: this.extensionURLs,
+            sideloadExtensionURLs: this.extensionURLs,
+            sideloadExtensionEnvs: Object.fromEntries(Object.keys(this.extensionURLs).map((id) => [id, 'unsandboxed'])),
+          }
+        : {}),
       meta: { semver: '3.0.0', vm: '5.0.300', agent: 'scratch-mqtt tests' },
     };
   }

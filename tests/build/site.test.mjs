@@ -106,14 +106,26 @@ describe('npm run build:site, served from a sub-path', () => {
     assert.match(workflow, /deploy-pages@v\d+/);
   });
 
-  test('the example projects carry the hosted extension address and CodeLab\'s broker', async () => {
+  test('the example projects carry the hosted extension address (TurboWarp and Eureka) and CodeLab\'s broker', async () => {
     const { default: JSZip } = await import('jszip');
     for (const name of ['chat', 'dashboard', 'microblocks']) {
       const zip = await JSZip.loadAsync(fs.readFileSync(path.join(out, 'examples', `${name}.sb3`)));
       const project = JSON.parse(await zip.file('project.json').async('string'));
-      assert.deepEqual(project.extensionURLs, { mqtt: new URL('dist/scratch-mqtt-extension.js', base).href }, name);
+      const hosted = { mqtt: new URL('dist/scratch-mqtt-extension.js', base).href };
+      assert.deepEqual(project.extensionURLs, hosted, `${name}: TurboWarp`);
+      assert.deepEqual(project.sideloadExtensionURLs, hosted, `${name}: Eureka`);
+      assert.deepEqual(project.sideloadExtensionEnvs, { mqtt: 'unsandboxed' }, `${name}: Eureka`);
       assert.ok(JSON.stringify(project).includes('wss://mqtt.longan.link:8084/mqtt'), name);
       assert.ok(!JSON.stringify(project).includes('localhost'), `${name} points at localhost`);
+    }
+  });
+
+  test('the npm start examples (www/examples) carry npm start\'s extension address', async () => {
+    const { default: JSZip } = await import('jszip');
+    for (const name of ['chat', 'dashboard', 'microblocks']) {
+      const zip = await JSZip.loadAsync(fs.readFileSync(path.join(ROOT, 'www', 'examples', `${name}.sb3`)));
+      const project = JSON.parse(await zip.file('project.json').async('string'));
+      assert.deepEqual(project.extensionURLs, { mqtt: 'http://localhost:8000/dist/scratch-mqtt-extension.js' }, name);
     }
   });
 });
