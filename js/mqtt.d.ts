@@ -166,11 +166,31 @@ export class MqttClient {
   on<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
   once<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
   off<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
-  subscribe(filters: string | string[], options?: SubscribeOptions): Promise<Granted[]>;
+  /** Resolves with the granted list; `filters` may also map each filter to its own options. */
+  subscribe(filters: string | string[] | Record<string, SubscribeOptions>, options?: SubscribeOptions): Promise<Granted[]>;
+  /** MQTT.js style: the callback gets (error) or (null, granted); returns the client. */
+  subscribe(filters: string | string[] | Record<string, SubscribeOptions>, callback: Callback<Granted[]>): this;
+  subscribe(filters: string | string[] | Record<string, SubscribeOptions>, options: SubscribeOptions, callback: Callback<Granted[]>): this;
+  subscribeAsync(filters: string | string[] | Record<string, SubscribeOptions>, options?: SubscribeOptions): Promise<Granted[]>;
   unsubscribe(filters: string | string[]): Promise<void>;
+  unsubscribe(filters: string | string[], callback: Callback<void>): this;
+  unsubscribe(filters: string | string[], options: object, callback: Callback<void>): this;
+  unsubscribeAsync(filters: string | string[]): Promise<void>;
+  /** Settles when the message is handed over (QoS 0) or acknowledged (QoS 1: PUBACK, QoS 2: PUBCOMP). */
   publish(topic: string, payload: PayloadInput, options?: PublishOptions): Promise<void>;
-  end(): Promise<void>;
+  publish(topic: string, payload: PayloadInput, callback: Callback<void>): this;
+  publish(topic: string, payload: PayloadInput, options: PublishOptions, callback: Callback<void>): this;
+  publishAsync(topic: string, payload: PayloadInput, options?: PublishOptions): Promise<void>;
+  /** Disconnects cleanly; operations still waiting reject with ERR_CLOSED. */
+  end(force?: boolean): Promise<void>;
+  end(callback: () => void): this;
+  end(force: boolean, callback: () => void): this;
+  end(force: boolean, options: object, callback: () => void): this;
+  endAsync(): Promise<void>;
 }
+
+/** Called once: with the error, or with null and the result. */
+export type Callback<T> = (error: MqttError | null, result?: T) => void;
 
 /**
  * Loads the wasm once. Optional: a client made before the library has loaded loads it itself

@@ -98,20 +98,56 @@ export class MqttClient {
     return this;
   }
 
-  subscribe(filters, options = {}) {
+  // Each operation settles a promise; given a callback last (MQTT.js style) it calls it once
+  // with (error, result) instead and returns the client, and the promise can never be left
+  // rejected unhandled.
+
+  /** `filters`: a string, a list, or an object of filter → options (MQTT.js). */
+  subscribe(filters, options, callback) {
+    [options, callback] = withCallback(options, callback);
+    return settle(this, this.subscribeAsync(filters, options), callback);
+  }
+
+  subscribeAsync(filters, options = {}) {
+    if (filters && typeof filters === 'object' && !Array.isArray(filters)) {
+      // One SUBSCRIBE per filter with its own options; the granted list keeps the object's order.
+      return Promise.all(
+        Object.entries(filters).map(([filter, own]) => this.#call((c) => c.subscribe(filter, { ...options, ...own }))),
+      ).then((lists) => lists.flat());
+    }
     return this.#call((c) => c.subscribe(filters, options ?? {}));
   }
 
-  unsubscribe(filters) {
+  unsubscribe(filters, options, callback) {
+    [, callback] = withCallback(options, callback);
+    return settle(this, this.unsubscribeAsync(filters), callback);
+  }
+
+  unsubscribeAsync(filters) {
     return this.#call((c) => c.unsubscribe(filters));
   }
 
-  publish(topic, payload, options = {}) {
+  publish(topic, payload, options, callback) {
+    [options, callback] = withCallback(options, callback);
+    return settle(this, this.publishAsync(topic, payload, options), callback);
+  }
+
+  publishAsync(topic, payload, options = {}) {
     return this.#call((c) => c.publish(topic, payload, options ?? {}));
   }
 
+  /** MQTT.js's `end([force], [options], [callback])`; `force` is accepted, the end is always clean. */
+  end(...args) {
+    const callback = typeof args.at(-1) === 'function' ? args.at(-1) : null;
+    return settle(this, this.endAsync(), callback);
+  }
+
+  endAsync() {
+    return this.#end();
+  }
+
   /** Disconnects cleanly; pending operations reject with ERR_CLOSED. */
-  async end() {
+  async #end() {
     if (this.#ended) return;
     if (!this.#connection) {
       // Still loading: nothing was opened, so there is nothing to close.
@@ -150,6 +186,26 @@ export class MqttClient {
       }
     }
   }
+}
+
+/** `(options, callback)` or `(callback)` → `[options, callback]`. */
+function withCallback(options, callback) {
+  return typeof options === 'function' ? [{}, options] : [options ?? {}, callback];
+}
+
+/** With a callback: calls it once with (error) or (null, result) and returns `client`; else the promise. */
+function settle(client, promise, callback) {
+  if (typeof callback !== 'function') return promise;
+  const call = (...args) => {
+    try {
+      callback.apply(client, args);
+    } catch (error) {
+      // As with listeners: the application's own error, reported, never an unhandled rejection.
+      console.error('scratch-mqtt: a callback threw', error);
+    }
+  };
+  promise.then((result) => call(null, result), (error) => call(error));
+  return client;
 }
 
 function mqttError(code, message) {

@@ -103,6 +103,43 @@ if (!libraryBuilt()) {
       assert.equal(result.published, 'ERR_CLOSED');
     });
 
+    test('MQTT.js callback style: each callback called once with (error, result), the client returned, no unhandled rejection', async () => {
+      const { result, errors } = await run(`
+        const lib = await import('/dist/scratch-mqtt.bundle.js');
+        const rejections = [];
+        addEventListener('unhandledrejection', (e) => rejections.push(String(e.reason)));
+        const client = await lib.connectAsync(${JSON.stringify(broker.wsUrl)}, { protocolVersion: 4 });
+        const calls = [];
+        const cb = (name) => (error, value) => calls.push([name, error ? error.code : null, value ?? null]);
+        const returned = [
+          client.subscribe('cb/one', { qos: 1 }, cb('subscribe+options')),
+          client.subscribe({ 'cb/two': { qos: 1 }, 'cb/three': { qos: 0 } }, cb('subscribe object')),
+          client.publish('cb/one', 'a', cb('publish')),
+          client.publish('cb/one', 'b', { qos: 1 }, cb('publish+options')),
+          client.publish('cb/#', 'bad', cb('publish bad topic')),
+          client.unsubscribe('cb/three', cb('unsubscribe')),
+        ].map((r) => r === client);
+        const granted = await client.subscribeAsync('cb/four', { qos: 2 });
+        await client.publishAsync('cb/four', 'c', { qos: 2 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const ended = await new Promise((resolve) => client.end(false, () => resolve('ended')));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { returned, calls, granted, ended, rejections };`);
+      assert.deepEqual(result.returned, [true, true, true, true, true, true]);
+      const byName = Object.fromEntries(result.calls.map(([name, ...rest]) => [name, rest]));
+      assert.equal(result.calls.length, 6, 'each callback exactly once');
+      assert.deepEqual(byName['subscribe+options'], [null, [{ topic: 'cb/one', qos: 1 }]]);
+      assert.deepEqual(byName['subscribe object'], [null, [{ topic: 'cb/two', qos: 1 }, { topic: 'cb/three', qos: 0 }]]);
+      assert.deepEqual(byName.publish, [null, null]);
+      assert.deepEqual(byName['publish+options'], [null, null]);
+      assert.equal(byName['publish bad topic'][0], 'ERR_TOPIC_INVALID');
+      assert.deepEqual(byName.unsubscribe, [null, null]);
+      assert.deepEqual(result.granted, [{ topic: 'cb/four', qos: 2 }]);
+      assert.equal(result.ended, 'ended');
+      assert.deepEqual(result.rejections, []);
+      assert.deepEqual(errors, []);
+    });
+
     test('the classic script defines ScratchMQTT and works', async () => {
       const load = `await new Promise((ok, fail) => { const s = document.createElement('script');
         s.src = '/dist/scratch-mqtt.global.js'; s.onload = ok; s.onerror = fail; document.head.append(s); });`;
