@@ -12,7 +12,8 @@ export type PayloadInput = string | Uint8Array | ArrayBuffer | ArrayBufferView;
  */
 export interface Payload extends Uint8Array {
   text(): string;
-  toString(): string;
+  /** UTF-8 text by default; `'hex'` and `'base64'` as Node's Buffer gives them. */
+  toString(encoding?: 'utf8' | 'utf-8' | 'hex' | 'base64'): string;
 }
 
 /** MQTT 5 message properties, named as MQTT.js names them. */
@@ -128,7 +129,11 @@ export interface MessagePacket {
   properties?: ReceivedProperties;
 }
 
+/** The CONNACK, as MQTT.js gives it to `connect` listeners, with the client id in use. */
 export interface ConnectDetails {
+  cmd: 'connack';
+  returnCode: 0;
+  reasonCode: 0;
   sessionPresent: boolean;
   clientId: string;
   properties?: ReceivedProperties;
@@ -153,6 +158,8 @@ export interface MqttClientEvents {
   reconnect: (details: { attempt: number; delay: number }) => void;
   close: () => void;
   offline: () => void;
+  /** MQTT 5: the broker sent DISCONNECT (an `error` with its reason code and `close` follow). */
+  disconnect: (packet: { cmd: 'disconnect'; reasonCode: number; properties?: { reasonString?: string } }) => void;
   error: (error: MqttError) => void;
   message: (topic: string, payload: Payload, packet: MessagePacket) => void;
   end: () => void;
@@ -197,10 +204,20 @@ export type Callback<T> = (error: MqttError | null, result?: T) => void;
  * (its operations wait; a bad URL or option then arrives as an `error` event instead of a throw).
  */
 export function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<unknown>;
+/** MQTT.js's other way to name the broker: `ws` or `wss`, a host, a port, a path (default `/mqtt`). */
+export interface BrokerAddress {
+  protocol?: 'ws' | 'wss';
+  host?: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+}
 /** Creates a client and starts connecting; listen for `connect`, `error`, `message`… */
 export function connect(url: string, options?: ConnectOptions): MqttClient;
+export function connect(options: ConnectOptions & BrokerAddress): MqttClient;
 /** Resolves with a connected client, or rejects with the first attempt's error (and ends the client). */
 export function connectAsync(url: string, options?: ConnectOptions): Promise<MqttClient>;
+export function connectAsync(options: ConnectOptions & BrokerAddress): Promise<MqttClient>;
 /** The library's version. */
 export function version(): string;
 /** Whether a message on topic `name` matches `filter` (the client's own rule: +, #, $-topics, $share); false when either is invalid. */

@@ -16,7 +16,7 @@ export function load(source) {
   return ready;
 }
 
-const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'error', 'message', 'end'];
+const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'disconnect', 'error', 'message', 'end'];
 
 export class MqttClient {
   /** The wasm `Connection`; null until the library has loaded. */
@@ -219,9 +219,25 @@ function closedError() {
   return mqttError('ERR_CLOSED', 'the client has ended');
 }
 
+/**
+ * MQTT.js's forms: `connect(url, options)`, `connect(options)` and `connect(undefined, options)`
+ * with `protocol` (ws/wss), `host`/`hostname`, `port` and `path` → one broker URL.
+ */
+function brokerUrl(url, options) {
+  if (url !== undefined && url !== null && typeof url !== 'object') return [String(url), options];
+  const all = { ...(typeof url === 'object' && url !== null ? url : {}), ...(options ?? {}) };
+  const host = all.hostname ?? all.host;
+  if (!host) return ['', all];
+  const protocol = String(all.protocol ?? 'ws').replace(/:$/, '');
+  const port = all.port ? `:${all.port}` : '';
+  const path = all.path ?? '/mqtt';
+  return [`${protocol}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}${port}${path.startsWith('/') ? path : `/${path}`}`, all];
+}
+
 /** Creates a client and starts connecting; listen for `connect`, `error`, `message` … */
 export function connect(url, options) {
-  return new MqttClient(url, options).start();
+  const [href, rest] = brokerUrl(url, options);
+  return new MqttClient(href, rest).start();
 }
 
 /**
@@ -232,7 +248,8 @@ export async function connectAsync(url, options) {
   await load();
   let client;
   try {
-    client = new MqttClient(url, options);
+    const [href, rest] = brokerUrl(url, options);
+    client = new MqttClient(href, rest);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -29,7 +29,17 @@ use super::convert::properties_object;
 const utf8 = new TextDecoder();
 export class Payload extends Uint8Array {
   text() { return utf8.decode(this); }
-  toString() { return utf8.decode(this); }
+  // Node's Buffer encodings that pages use with MQTT.js: utf8 (the default), hex, base64.
+  toString(encoding) {
+    if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return utf8.decode(this);
+    if (encoding === 'hex') return Array.from(this, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
+    if (encoding === 'base64') {
+      let binary = '';
+      for (let i = 0; i < this.length; i++) binary += String.fromCharCode(this[i]);
+      return btoa(binary);
+    }
+    throw new RangeError(`unknown encoding '${encoding}': use utf8, hex or base64`);
+  }
 }
 // Batches are copied out of wasm memory (which may move while listeners run) into a shared 64 KB
 // pool: a new ArrayBuffer per frame was most of the cost of a one-message frame. A payload kept

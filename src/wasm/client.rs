@@ -368,7 +368,11 @@ impl Shared {
     fn emit_event(shared: &Rc<Self>, event: Event) {
         match event {
             Event::Connected(connected) => {
+                // Shaped as MQTT.js's CONNACK packet, with our extras (clientId).
                 let details = Object::new();
+                set(&details, "cmd", "connack");
+                set(&details, "returnCode", 0);
+                set(&details, "reasonCode", 0);
                 set(&details, "sessionPresent", connected.session_present);
                 set(&details, "clientId", connected.client_id.as_str());
                 if let Some(properties) = properties_object(&connected.properties) {
@@ -377,6 +381,22 @@ impl Shared {
                 Self::emit(shared, "connect", &[details.into()]);
             }
             Event::ConnectionLost(reason) => {
+                if let LostReason::ServerDisconnect {
+                    reason: code,
+                    reason_string,
+                } = &reason
+                {
+                    // MQTT.js: `disconnect` carries the broker's DISCONNECT packet.
+                    let packet = Object::new();
+                    set(&packet, "cmd", "disconnect");
+                    set(&packet, "reasonCode", code.0);
+                    if let Some(text) = reason_string {
+                        let properties = Object::new();
+                        set(&properties, "reasonString", text.as_str());
+                        set(&packet, "properties", properties);
+                    }
+                    Self::emit(shared, "disconnect", &[packet.into()]);
+                }
                 let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
                 let error = match &reason {
                     LostReason::TransportClosed(_) if never_connected => {

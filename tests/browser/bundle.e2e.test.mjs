@@ -140,6 +140,60 @@ if (!libraryBuilt()) {
       assert.deepEqual(errors, []);
     });
 
+    test('MQTT.js shapes: connect({ protocol, host, port, path }), the CONNACK packet, payload.toString(encoding)', async () => {
+      const { port } = new URL(broker.wsUrl);
+      const { result, errors } = await run(`
+        const lib = await import('/dist/scratch-mqtt.bundle.js');
+        await lib.load();
+        const client = lib.connect({ protocol: 'ws', host: '127.0.0.1', port: ${port}, path: '/', protocolVersion: 4 });
+        const connack = await new Promise((resolve) => client.once('connect', resolve));
+        const got = new Promise((resolve) => client.on('message', (topic, payload) => resolve([payload.toString(), payload.toString('hex'), payload.toString('base64'), (() => { try { payload.toString('latin1'); return 'no error'; } catch (e) { return e.name; } })()])));
+        await client.subscribeAsync('shape/t', { qos: 1 });
+        await client.publishAsync('shape/t', 'Hi 猫', { qos: 1 });
+        const encodings = await got;
+        await client.endAsync();
+        let tcp;
+        try {
+          lib.connect({ protocol: 'mqtts', host: 'broker.example', port: 8883 });
+        } catch (error) {
+          tcp = error.code;
+        }
+        return { connack: { cmd: connack.cmd, returnCode: connack.returnCode, sessionPresent: connack.sessionPresent }, encodings, tcp };`);
+      assert.deepEqual(result.connack, { cmd: 'connack', returnCode: 0, sessionPresent: false });
+      assert.deepEqual(result.encodings, ['Hi 猫', '486920e78cab', Buffer.from('Hi 猫').toString('base64'), 'RangeError']);
+      assert.equal(result.tcp, 'ERR_BAD_URL', 'mqtts:// over TCP cannot work in a browser: a clear error');
+      assert.deepEqual(errors, []);
+    });
+
+    test('an MQTT 5 server DISCONNECT is a disconnect event with the packet, then error and close', async () => {
+      const { startScriptedBroker, CONNACK_5 } = await import('../support/fake-brokers.mjs');
+      // Server DISCONNECT 0x8B "server shutting down" with reason string "maintenance".
+      const reason = Buffer.from('maintenance');
+      const disconnect = Buffer.concat([Buffer.from([0xe0, 2 + 3 + reason.length, 0x8b, 3 + reason.length, 0x1f, 0x00, reason.length]), reason]);
+      const fake = await startScriptedBroker((ws, index) => {
+        ws.send(CONNACK_5);
+        if (index === 0) setTimeout(() => ws.send(disconnect), 50);
+      });
+      try {
+        const { result } = await run(`
+          const lib = await import('/dist/scratch-mqtt.bundle.js');
+          await lib.load();
+          const client = lib.connect(${JSON.stringify(fake.url)}, { protocolVersion: 5, reconnect: false });
+          const events = [];
+          for (const name of ['disconnect', 'error', 'close']) client.on(name, (arg) => events.push([name, arg?.cmd ?? arg?.code ?? null, arg?.reasonCode ?? null, arg?.properties?.reasonString ?? null]));
+          await new Promise((resolve) => client.once('close', resolve));
+          await client.endAsync();
+          return events;`);
+        assert.deepEqual(result.slice(0, 3), [
+          ['disconnect', 'disconnect', 0x8b, 'maintenance'],
+          ['error', 'ERR_SERVER_SHUTTING_DOWN', null, null],
+          ['close', null, null, null],
+        ]);
+      } finally {
+        await fake.stop();
+      }
+    });
+
     test('the classic script defines ScratchMQTT and works', async () => {
       const load = `await new Promise((ok, fail) => { const s = document.createElement('script');
         s.src = '/dist/scratch-mqtt.global.js'; s.onload = ok; s.onerror = fail; document.head.append(s); });`;
