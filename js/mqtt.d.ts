@@ -173,6 +173,11 @@ export class MqttClient {
   on<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
   once<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
   off<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
+  addListener<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
+  removeListener<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;
+  /** Every listener of `event`, or of every event. */
+  removeAllListeners(event?: keyof MqttClientEvents): this;
+  listenerCount(event: keyof MqttClientEvents): number;
   /** Resolves with the granted list; `filters` may also map each filter to its own options. */
   subscribe(filters: string | string[] | Record<string, SubscribeOptions>, options?: SubscribeOptions): Promise<Granted[]>;
   /** MQTT.js style: the callback gets (error) or (null, granted); returns the client. */

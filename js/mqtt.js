@@ -98,6 +98,28 @@ export class MqttClient {
     return this;
   }
 
+  // The EventEmitter names MQTT.js code uses.
+  addListener(event, listener) {
+    return this.on(event, listener);
+  }
+
+  removeListener(event, listener) {
+    return this.off(event, listener);
+  }
+
+  /** Every listener of `event`, or of every event when none is named. */
+  removeAllListeners(event) {
+    for (const name of event === undefined ? EVENTS : [event]) {
+      this.#listenersOf(name);
+      this.#listeners.set(name, []);
+    }
+    return this;
+  }
+
+  listenerCount(event) {
+    return this.#listenersOf(event).length;
+  }
+
   // Each operation settles a promise; given a callback last (MQTT.js style) it calls it once
   // with (error, result) instead and returns the client, and the promise can never be left
   // rejected unhandled.

@@ -158,7 +158,24 @@ if (!libraryBuilt()) {
         } catch (error) {
           tcp = error.code;
         }
-        return { connack: { cmd: connack.cmd, returnCode: connack.returnCode, sessionPresent: connack.sessionPresent }, encodings, tcp };`);
+        const emitter = lib.connect('ws://127.0.0.1:9/', { reconnect: false });
+        const f = () => {};
+        emitter.addListener('message', f).on('message', () => {}).once('error', () => {});
+        const counts = [emitter.listenerCount('message'), emitter.listenerCount('error')];
+        emitter.removeListener('message', f);
+        counts.push(emitter.listenerCount('message'));
+        emitter.removeAllListeners();
+        counts.push(emitter.listenerCount('message') + emitter.listenerCount('error'));
+        let unknown;
+        try {
+          emitter.on('packetsend', f);
+        } catch (error) {
+          unknown = error.name;
+        }
+        await emitter.endAsync();
+        return { connack: { cmd: connack.cmd, returnCode: connack.returnCode, sessionPresent: connack.sessionPresent }, encodings, tcp, counts, unknown };`);
+      assert.deepEqual(result.counts, [2, 1, 1, 0], 'addListener / removeListener / removeAllListeners / listenerCount');
+      assert.equal(result.unknown, 'TypeError', 'an event we never emit is refused, not silently ignored');
       assert.deepEqual(result.connack, { cmd: 'connack', returnCode: 0, sessionPresent: false });
       assert.deepEqual(result.encodings, ['Hi 猫', '486920e78cab', Buffer.from('Hi 猫').toString('base64'), 'RangeError']);
       assert.equal(result.tcp, 'ERR_BAD_URL', 'mqtts:// over TCP cannot work in a browser: a clear error');
