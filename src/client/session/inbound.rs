@@ -13,12 +13,13 @@ use crate::client::events::{Completion, Event, Message};
 use crate::client::incoming::Qos2Arrival;
 use crate::client::outgoing::{Awaiting, InFlight, Op, Request};
 
-/// What a refusal by a broker without MQTT 5 says.
-const PRE_V5_BROKER: &str =
-    "the broker speaks only MQTT 3.1.1 or 3.1, not MQTT 5: connect with version 3.1.1";
-
 use super::wire::{puback, pubcomp, published, pubrec, pubrel};
 use super::{Client, State};
+
+/// What we say, in the place of the broker's reason string, when a broker without MQTT 5
+/// refuses it (its 3.1.1 CONNACK can carry none).
+const PRE_V5_BROKER: &str =
+    "the broker speaks only MQTT 3.1.1 or 3.1, not MQTT 5: connect with version 3.1.1";
 
 impl Client {
     /// Decodes and handles every complete packet in `buffer`; returns how many bytes were used.
