@@ -4,20 +4,18 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../browser/harness.mjs';
 import { startMosquitto } from '../support/brokers.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 import { startSilentBroker } from '../support/fake-brokers.mjs';
 import { mosquittoPub } from '../support/peers.mjs';
 import {
+  browserAndSite,
   installTracker,
   openLibraryPage,
   pageNow,
   record,
-  requireLibrary,
   size,
   sleep,
-  startBlankSite,
   until,
   waitForEvent,
 } from './support.mjs';
@@ -26,28 +24,22 @@ const KEEPALIVE_S = 2;
 const CLIENTS = size(20, 20);
 
 describe('network faults through a proxy (mosquitto behind it)', () => {
+  const fixture = browserAndSite();
   let broker;
   let proxy;
-  let browser;
-  let site;
   let page;
   before(async () => {
-    requireLibrary();
     broker = await startMosquitto();
     proxy = await startFaultProxy(broker.wsPort);
-    site = await startBlankSite();
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
-    await site?.close();
     await proxy?.close();
     await broker?.stop();
   });
 
   async function freshPage() {
     await page?.close();
-    page = await openLibraryPage(browser, site);
+    page = await openLibraryPage(fixture.browser, fixture.site);
     await installTracker(page);
     proxy.setMode('forward');
     return page;

@@ -5,10 +5,9 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../browser/harness.mjs';
 import { startMosquitto } from '../support/brokers.mjs';
 import { mqttjsPeer } from '../support/peers.mjs';
-import { openLibraryPage, pageMemory, record, totalBytes, requireLibrary, size, sleep, startBlankSite, until } from './support.mjs';
+import { browserAndSite, openLibraryPage, pageMemory, record, size, sleep, totalBytes, until } from './support.mjs';
 
 const SUBSCRIPTIONS = 1000;
 const HOT_TOPICS = 20;
@@ -16,23 +15,17 @@ const RATE_PER_TOPIC = 50;
 const SECONDS = size(10, 60);
 
 describe('load: 1,000 subscriptions, 20 × 50 messages a second', () => {
+  const fixture = browserAndSite();
   let broker;
-  let browser;
-  let site;
   before(async () => {
-    requireLibrary();
     broker = await startMosquitto();
-    site = await startBlankSite();
-    browser = await launchBrowser();
   });
   after(async () => {
-    await browser?.close();
-    await site?.close();
     await broker?.stop();
   });
 
   test(`${SECONDS} s: every message counted, frame gaps and memory reported`, async () => {
-    const page = await openLibraryPage(browser, site);
+    const page = await openLibraryPage(fixture.browser, fixture.site);
     const publisher = await mqttjsPeer(broker, { transport: 'tcp' });
     try {
       await page.evaluate(async ({ url, count }) => {

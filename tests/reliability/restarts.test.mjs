@@ -23,6 +23,12 @@ const REVERSE = size(
   { count: 2000, rate: 100, restarts: 2, everyMs: 7000, downMs: 2000 },
 );
 
+/** Records one counted run: its restarts and, per QoS, what was sent, missing and duplicated. */
+function recordRun(name, run, restarts, q1, q2) {
+  const counted = ({ missing, duplicates }) => ({ sent: run.count, missing, duplicates });
+  record(name, { restarts: restarts.length, downMs: run.downMs, qos1: counted(q1), qos2: counted(q2) });
+}
+
 /** What the page counted on `topic`: numbers missing below `count`, and duplicates. */
 function tally(page, topic, count) {
   return page.evaluate(
@@ -112,12 +118,7 @@ describe('broker restarts, counted (mosquitto, default settings, persistence on)
         assert.equal(q1.missing, 0);
         assert.equal(settled.missing, 0);
         assert.equal(settled.duplicates, 0, `QoS 2 delivered more than once: ${JSON.stringify(settled)}`);
-        record(`restarts: Paho → browser, ${label}`, {
-          restarts: restarts.length,
-          downMs: FORWARD.downMs,
-          qos1: { sent: FORWARD.count, missing: q1.missing, duplicates: q1.duplicates },
-          qos2: { sent: FORWARD.count, missing: settled.missing, duplicates: settled.duplicates },
-        });
+        recordRun(`restarts: Paho → browser, ${label}`, FORWARD, restarts, q1, settled);
         // Each restart is reported, by name, and nothing else went wrong.
         const errors = await page.evaluate(() => window.events.filter(([name]) => name === 'error').map(([, code]) => code));
         assert.deepEqual([...new Set(errors)], ['ERR_CONNECTION_CLOSED'], JSON.stringify(errors));
@@ -179,12 +180,7 @@ describe('broker restarts, counted (mosquitto, default settings, persistence on)
         assert.equal(q1.missing_count, 0, `QoS 1 lost: ${JSON.stringify(q1)}`);
         assert.equal(q2.missing_count, 0, `QoS 2 lost: ${JSON.stringify(q2)}`);
         assert.equal(q2.duplicates, 0, `QoS 2 delivered more than once: ${JSON.stringify(q2)}`);
-        record(`restarts: browser → Paho, ${label}`, {
-          restarts: restarts.length,
-          downMs: REVERSE.downMs,
-          qos1: { sent: REVERSE.count, missing: q1.missing_count, duplicates: q1.duplicates },
-          qos2: { sent: REVERSE.count, missing: q2.missing_count, duplicates: q2.duplicates },
-        });
+        recordRun(`restarts: browser → Paho, ${label}`, REVERSE, restarts, { ...q1, missing: q1.missing_count }, { ...q2, missing: q2.missing_count });
       } finally {
         for (const s of subscribers) s.kill();
         await page.evaluate(() => window.client?.end()).catch(() => {});
