@@ -3,8 +3,8 @@
 //! The client must send *something* at least every keepalive period, or the broker drops it at
 //! 1.5×. So a PINGREQ goes out when nothing was sent for a whole period; then a PINGRESP must
 //! come back within the ping timeout — at most half the period, so that a dead link is noticed
-//! within 1.5× the keepalive, when the broker gives up too — or the connection counts as lost (a half-open socket is
-//! the usual cause in a browser: a laptop lid closed, Wi-Fi switched). While a PINGREQ is
+//! within 1.5× the keepalive, when the broker gives up too — or the connection counts as lost
+//! (a half-open socket is the usual cause in a browser: a laptop lid closed, Wi-Fi switched). While a PINGREQ is
 //! unanswered no second one is sent: the deadline decides. Any bytes that arrive meanwhile
 //! prove the link alive and start the deadline again, so the connection is lost only after
 //! the ping timeout passes in silence.

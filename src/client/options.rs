@@ -144,7 +144,7 @@ impl Default for ReconnectPolicy {
 }
 
 /// Paho's default too, and mosquitto's default `max_inflight_messages`.
-pub const DEFAULT_MAX_IN_FLIGHT_BEFORE_V5: u16 = 20;
+const DEFAULT_MAX_IN_FLIGHT_BEFORE_V5: u16 = 20;
 
 const MAX_STRING: usize = 65_535;
 const MQTT_3_1_CLIENT_ID_MAX: usize = 23;

@@ -109,6 +109,10 @@ impl Pending {
         self.publishes.len() + self.controls.len()
     }
 
+    fn is_empty(&self) -> bool {
+        self.publishes.is_empty() && self.controls.is_empty()
+    }
+
     fn queue_of(&mut self, op: &Op) -> &mut VecDeque<(i64, Op)> {
         match op.request {
             Request::Publish(_) => &mut self.publishes,
@@ -263,7 +267,7 @@ impl Outgoing {
     /// Whether nothing waits to be sent (pending, or to be re-sent): a QoS 0 PUBLISH may go
     /// straight out only then.
     pub(crate) fn nothing_waiting(&self) -> bool {
-        self.pending.len() == 0 && self.resend.is_empty()
+        self.pending.is_empty() && self.resend.is_empty()
     }
 
     /// The next waiting operation that can be sent now, with the packet id it gets (0 for a

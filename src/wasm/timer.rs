@@ -16,9 +16,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, MessageEvent, Url, Worker};
 
-/// The Worker's whole program: `postMessage(ms)` arms, `postMessage(-1)` disarms,
-/// `postMessage(PROBE)` is answered with `PROBE` at once (proof that the Worker runs).
-const WORKER_SOURCE: &str = "let t;onmessage=e=>{if(e.data===-2)return postMessage(-2);clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
+/// The Worker's whole program: `postMessage(ms)` arms, `postMessage(-1)` disarms, and any value
+/// below -1 (the `PROBE`) is sent straight back (proof that the Worker runs).
+const WORKER_SOURCE: &str = "let t;onmessage=e=>{if(e.data<-1)return postMessage(e.data);clearTimeout(t);if(e.data>=0)t=setTimeout(()=>postMessage(0),e.data)}";
 const PROBE: i32 = -2;
 
 /// `setTimeout` on this global, one arming at a time.
