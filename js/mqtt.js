@@ -246,14 +246,21 @@ function closedError() {
  * with `protocol` (ws/wss), `host`/`hostname`, `port` and `path` → one broker URL.
  */
 function brokerUrl(url, options) {
-  if (url !== undefined && url !== null && typeof url !== 'object') return [String(url), options];
-  const all = { ...(typeof url === 'object' && url !== null ? url : {}), ...(options ?? {}) };
+  if (typeof url === 'string') return [url, options];
+  const all = { ...url, ...options };
   const host = all.hostname ?? all.host;
-  if (!host) return ['', all];
-  const protocol = String(all.protocol ?? 'ws').replace(/:$/, '');
-  const port = all.port ? `:${all.port}` : '';
-  const path = all.path ?? '/mqtt';
-  return [`${protocol}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}${port}${path.startsWith('/') ? path : `/${path}`}`, all];
+  if (!host) return [String(url ?? ''), all];
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const href = `${String(all.protocol ?? 'ws').replace(/:$/, '')}://${bracketed}`;
+  try {
+    // The browser's URL parser puts the port and the path in their places.
+    const address = new URL(href);
+    if (all.port) address.port = String(all.port);
+    address.pathname = all.path ?? '/mqtt';
+    return [address.href, all];
+  } catch {
+    return [href, all]; // not a URL: the client says why (ERR_BAD_URL)
+  }
 }
 
 /** Creates a client and starts connecting; listen for `connect`, `error`, `message` … */
