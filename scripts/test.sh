@@ -16,7 +16,8 @@ ensure_wasm_bindgen_cli
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
 
-STEPS=13
+# Numbered as they run; the count is this file's own `step` lines.
+STEPS="$(grep -c '^step "' "${BASH_SOURCE[0]}")"
 STEP=0
 step() {
   STEP=$((STEP + 1))
