@@ -8,6 +8,7 @@
 //   `Scratch.vm`, so the hats are polled by the VM every frame instead (README "Loading (c)").
 
 import { MqttBlocks, IotBlocks, localeGetter } from './blocks.js';
+import { registerOnDemand } from './on-demand.js';
 import * as client from '../mqtt.js';
 
 (function register(Scratch) {
@@ -26,7 +27,8 @@ import * as client from '../mqtt.js';
     canConnect: canFetch ? (url) => canFetch(url.replace(/^ws(s?):/i, 'http$1:')) : null,
   };
   Scratch.extensions.register(new MqttBlocks(runtime, options));
-  Scratch.extensions.register(new IotBlocks(runtime, options));
+  const iot = () => new IotBlocks(runtime, options);
+  if (!registerOnDemand(Scratch, 'iot', iot)) Scratch.extensions.register(iot());
   // A loader may pass `Scratch` in scope without exposing it globally (TurboWarp's convention,
   // Eureka's "don't expose context"): take the one in scope first.
   // eslint-disable-next-line no-undef

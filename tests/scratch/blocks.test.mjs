@@ -434,13 +434,49 @@ test('the category bubble shows its icon on the category colour, not white on wh
   }
 });
 
-test('the URL file registers both extensions with a Scratch passed in scope only, never global', () => {
+/** Runs the URL file the way a loader that hides its context does: its code in a function of Scratch. */
+function runUrlFile(Scratch) {
   const code = fs.readFileSync(path.join(ROOT, 'dist', 'scratch-mqtt-extension.js'), 'utf8');
+  new Function('Scratch', code)(Scratch); // eslint-disable-line no-new-func
+}
+
+test('the URL file registers both extensions with a Scratch passed in scope only, never global (no VM: a sandbox)', () => {
   const registered = [];
   const Scratch = { extensions: { unsandboxed: true, register: (ext) => registered.push(ext.getInfo().id) } };
   assert.equal(globalThis.Scratch, undefined);
-  // What a loader that hides its context does: the file's code in a function whose parameter is Scratch.
-  new Function('Scratch', code)(Scratch); // eslint-disable-line no-new-func
+  runUrlFile(Scratch);
   assert.deepEqual(registered, ['mqtt', 'iot']);
   assert.equal(globalThis.Scratch, undefined);
+});
+
+test('with the VM in sight, IoT is registered only when the VM looks for it (a project needs it), once', () => {
+  const loaded = new Set();
+  const registered = [];
+  const extensionManager = { isExtensionLoaded: (id) => loaded.has(id) };
+  const register = (ext) => {
+    registered.push(ext.getInfo().id);
+    loaded.add(ext.getInfo().id);
+  };
+  runUrlFile({ vm: { runtime: new StubRuntime(), extensionManager }, extensions: { unsandboxed: true, register } });
+  assert.deepEqual(registered, ['mqtt']);
+  assert.equal(extensionManager.isExtensionLoaded('pen'), false);
+  assert.equal(extensionManager.isExtensionLoaded('mqtt'), true);
+  assert.deepEqual(registered, ['mqtt']);
+  // what loading a project with IoT blocks (or pasting them) asks first
+  assert.equal(extensionManager.isExtensionLoaded('iot'), true);
+  assert.equal(extensionManager.isExtensionLoaded('iot'), true);
+  assert.deepEqual(registered, ['mqtt', 'iot']);
+});
+
+test('in TurboWarp, IoT becomes a builtin extension its project loader makes when a project names it', () => {
+  const builtins = {};
+  const registered = [];
+  const runtime = new StubRuntime();
+  const extensionManager = { addBuiltinExtension: (id, Extension) => (builtins[id] = Extension), isExtensionLoaded: () => false };
+  runUrlFile({ vm: { runtime, extensionManager }, extensions: { unsandboxed: true, register: (ext) => registered.push(ext.getInfo().id) } });
+  assert.deepEqual(registered, ['mqtt']);
+  assert.deepEqual(Object.keys(builtins), ['iot']);
+  const iot = new builtins.iot(runtime); // what TurboWarp's loadExtensionIdSync does
+  assert.equal(iot.getInfo().id, 'iot');
+  assert.equal(typeof iot.pubMessage, 'function');
 });

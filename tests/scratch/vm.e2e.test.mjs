@@ -1,7 +1,9 @@
-// The extension in the real scratch-vm (npm, dist/web/scratch-vm.js) in headless Chromium, loaded
-// each way: (a) unsandboxed URL file, (b) builtin drop-in, (c) vanilla sandboxed worker. Projects
-// are built here (tests/scratch/project.mjs); peers mosquitto_pub and Python paho-mqtt talk to the
-// project through mosquitto.
+// The extension in real Scratch VMs in headless Chromium: scratch-vm 5.0.300 (npm), the current
+// official @scratch/scratch-vm 15 and TurboWarp's VM (tests/support/editors.mjs), each from its web
+// build. Loaded each way: (a) unsandboxed URL file (all three; TurboWarp through its own loader),
+// (b) builtin drop-in and (c) vanilla sandboxed worker (scratch-vm 5). Projects are built here
+// (scripts/scratch-project.mjs); peers mosquitto_pub and Python paho-mqtt talk to the project
+// through mosquitto.
 // Run: npm run build && node --test tests/scratch/vm.e2e.test.mjs
 
 import assert from 'node:assert/strict';
@@ -14,8 +16,15 @@ import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
 import { mosquittoPub, mosquittoSub, pahoPub } from '../support/peers.mjs';
 import { killOnExit, runCleanups } from '../support/cleanup.mjs';
 import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
+import { editorDir } from '../support/editors.mjs';
 
-const VM_WEB = path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web');
+/** Each VM: its web build's folder and the file that defines it (served as /vm-host/scratch-vm.js). */
+const VMS = [
+  { name: 'scratch-vm 5.0.300', dir: async () => path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web'), script: 'scratch-vm.js' },
+  { name: '@scratch/scratch-vm 15.1.1', dir: () => editorDir('scratch-vm-15'), script: 'scratch-vm.js' },
+  { name: 'TurboWarp (@turbowarp/packager 3.13.0)', dir: () => editorDir('turbowarp'), script: 'scaffolding-min.js' },
+];
+const [VANILLA] = VMS;
 const EXTENSION = { unsandboxed: '/dist/scratch-mqtt-extension.js', builtin: '/dist/scratch3_mqtt/index.js', worker: '/dist/scratch-mqtt-extension.js' };
 const BURST = 500;
 const [USER, PASS] = ['guest', TEST_USERS.guest];
@@ -26,7 +35,8 @@ let browser;
 
 before(async () => {
   broker = await startMosquitto({ users: TEST_USERS });
-  site = await startSite({ extraMounts: { '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page'), '/vm-host-lib/': VM_WEB } });
+  for (const vm of VMS) vm.web = await vm.dir();
+  site = await startSite({ extraMounts: { '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page') } });
   browser = await launchBrowser();
 });
 
@@ -39,13 +49,20 @@ after(async () => {
 
 const wsUrl = () => `ws://127.0.0.1:${broker.wsPort}/`;
 
-async function openVm(mode, project) {
+/** A page with `vm`'s web build beside the host page (its worker is ./extension-worker.js, its chunks ./chunks/). */
+async function vmPage(vm) {
   const page = await browser.newPage();
-  // scratch-vm's web build and its worker, beside the host page (the worker is ./extension-worker.js).
-  await page.route('**/vm-host/scratch-vm.js', (route) => route.fulfill({ path: path.join(VM_WEB, 'scratch-vm.js') }));
-  await page.route('**/extension-worker.js', (route) => route.fulfill({ path: path.join(VM_WEB, 'extension-worker.js') }));
+  await page.route(/\/vm-host\/(scratch-vm\.js|extension-worker\.js|chunks\/[\w.~-]+)$/, (route) => {
+    const file = new URL(route.request().url()).pathname.replace(/^\/vm-host\//, '');
+    route.fulfill({ path: path.join(vm.web, file === 'scratch-vm.js' ? vm.script : file) });
+  });
   await page.goto(`${site.url}vm-host/index.html`);
-  await page.evaluate(([m, url, json]) => window.boot(m, url, json), [mode, `${site.url.replace(/\/$/, '')}${EXTENSION[mode]}`, JSON.stringify(project.toJSON())]);
+  return page;
+}
+
+async function openVm(mode, project, vm = VANILLA) {
+  const page = await vmPage(vm);
+  await page.evaluate(([m, url, json]) => window.boot(m, url, json), [mode, `${site.url.replace(/\/$/, '')}${EXTENSION[mode]}`, typeof project === 'string' ? project : JSON.stringify(project.toJSON())]);
   return page;
 }
 
@@ -53,6 +70,7 @@ async function waitFor(page, fn, arg, timeout = 20000) {
   await page.waitForFunction(fn, arg, { timeout, polling: 50 });
 }
 
+const categories = (page) => page.evaluate(() => window.vm.runtime._blockInfo.map((c) => c.id));
 const list = (page, name) => page.evaluate((id) => window.stageValue(id), `list-${name}`);
 const variable = (page, name) => page.evaluate((id) => window.stageValue(id), `var-${name}`);
 
@@ -99,14 +117,21 @@ function mainProject() {
   return p;
 }
 
-for (const mode of ['unsandboxed', 'builtin']) {
-  describe(`scratch-vm, extension loaded ${mode === 'unsandboxed' ? '(a) unsandboxed from its URL' : '(b) as a builtin'}`, () => {
+const RUNS = [...VMS.map((vm) => [vm, 'unsandboxed']), [VANILLA, 'builtin']];
+for (const [vm, mode] of RUNS) {
+  describe(`${vm.name}, extension loaded ${mode === 'unsandboxed' ? '(a) unsandboxed from its URL' : '(b) as a builtin'}`, () => {
     let page;
     before(async () => {
-      page = await openVm(mode, mainProject());
+      page = await openVm(mode, mainProject(), vm);
       await waitFor(page, () => window.stageValue('var-ready') === 'connected');
     });
     after(async () => page?.close());
+
+    if (mode === 'unsandboxed') {
+      test('a project without IoT blocks gets only the MQTT category', async () => {
+        assert.deepEqual(await categories(page), ['mqtt']);
+      });
+    }
 
     test(`a burst of ${BURST} messages runs the hat script (with a wait) ${BURST} times, in order`, async () => {
       const lines = Array.from({ length: BURST }, (_, i) => `m${i}`);
@@ -153,36 +178,39 @@ for (const mode of ['unsandboxed', 'builtin']) {
   });
 }
 
-describe('CodeLab IoT compatibility', () => {
-  test('an IoT project (id iot, old opcodes, credentials in the URL) runs unchanged and loses nothing', async () => {
-    const p = new ProjectBuilder({ extensions: ['iot'] });
-    const uri = `ws://${USER}:${PASS}@127.0.0.1:${broker.wsPort}/`;
-    p.script([
-      b.greenFlag(),
-      { opcode: 'iot_connect_to_mqtt', inputs: { mqtt_uri: uri } },
-      { opcode: 'iot_subTopic', inputs: { topic: '/scratch3_sub' } },
-      b.setVar('ready', { block: { opcode: 'iot_mqtt_is_connected' } }),
-    ]);
-    p.script([
-      { opcode: 'iot_whenMessage', inputs: { topic: '/scratch3_sub' } },
-      b.addToList('iot', { block: { opcode: 'iot_getComingMessage' } }),
-      { opcode: 'iot_pubMessage', inputs: { topic: '/scratch3_pub', message: { block: { opcode: 'iot_getComingMessage' } } } },
-    ]);
-    const page = await openVm('unsandboxed', p);
-    try {
-      await waitFor(page, () => window.stageValue('var-ready') === true || window.stageValue('var-ready') === 'true');
-      const sub = mosquittoSub(broker, { topics: ['/scratch3_pub'], count: 50 });
-      await sub.ready;
-      const lines = Array.from({ length: 50 }, (_, i) => `消息${i}`);
-      await burst('/scratch3_sub', lines, 0);
-      const echoed = await sub.messages;
-      assert.deepEqual(echoed.map((m) => m.payload.toString('utf8')), lines);
-      assert.deepEqual(await list(page, 'iot'), lines);
-    } finally {
-      await page.close();
-    }
+for (const vm of VMS) {
+  describe(`CodeLab IoT compatibility, ${vm.name}`, () => {
+    test('an IoT project (id iot, old opcodes, credentials in the URL) runs unchanged and loses nothing', async () => {
+      const p = new ProjectBuilder({ extensions: ['iot'] });
+      const uri = `ws://${USER}:${PASS}@127.0.0.1:${broker.wsPort}/`;
+      p.script([
+        b.greenFlag(),
+        { opcode: 'iot_connect_to_mqtt', inputs: { mqtt_uri: uri } },
+        { opcode: 'iot_subTopic', inputs: { topic: '/scratch3_sub' } },
+        b.setVar('ready', { block: { opcode: 'iot_mqtt_is_connected' } }),
+      ]);
+      p.script([
+        { opcode: 'iot_whenMessage', inputs: { topic: '/scratch3_sub' } },
+        b.addToList('iot', { block: { opcode: 'iot_getComingMessage' } }),
+        { opcode: 'iot_pubMessage', inputs: { topic: '/scratch3_pub', message: { block: { opcode: 'iot_getComingMessage' } } } },
+      ]);
+      const page = await openVm('unsandboxed', p, vm);
+      try {
+        await waitFor(page, () => window.stageValue('var-ready') === true || window.stageValue('var-ready') === 'true');
+        const sub = mosquittoSub(broker, { topics: ['/scratch3_pub'], count: 50 });
+        await sub.ready;
+        const lines = Array.from({ length: 50 }, (_, i) => `消息${i}`);
+        await burst('/scratch3_sub', lines, 0);
+        const echoed = await sub.messages;
+        assert.deepEqual(echoed.map((m) => m.payload.toString('utf8')), lines);
+        assert.deepEqual(await list(page, 'iot'), lines);
+        assert.deepEqual(await categories(page), ['mqtt', 'iot'], 'the project asked for iot, so its category is there');
+      } finally {
+        await page.close();
+      }
+    });
   });
-});
+}
 
 describe('scratch-vm, extension loaded (c) in vanilla\'s sandboxed worker (loadExtensionURL)', () => {
   // Measured: scratch-vm 5.0.300 posts each block call's `util` (BlockUtility) to the worker, and
@@ -211,82 +239,81 @@ describe('scratch-vm, extension loaded (c) in vanilla\'s sandboxed worker (loadE
   });
 });
 
-describe('example projects (www/examples/*.sb3), pointed at the test broker', () => {
-  /** project.json of an example, with its broker URL replaced by the test broker's. */
-  async function example(name) {
-    const { default: JSZip } = await import('jszip');
-    const zip = await JSZip.loadAsync(fs.readFileSync(path.join(ROOT, 'www', 'examples', `${name}.sb3`)));
-    const json = await zip.file('project.json').async('string');
-    return json.replaceAll('ws://localhost:8083/', wsUrl()).replaceAll('wss://mqtt.longan.link:8084/mqtt', wsUrl());
-  }
-
-  async function open(name) {
-    const page = await browser.newPage();
-    await page.route('**/vm-host/scratch-vm.js', (route) => route.fulfill({ path: path.join(VM_WEB, 'scratch-vm.js') }));
-    await page.goto(`${site.url}vm-host/index.html`);
-    await page.evaluate(([url, json]) => window.boot('unsandboxed', url, json), [`${site.url}dist/scratch-mqtt-extension.js`, await example(name)]);
-    await waitFor(page, () => window.stageValue('var-status') === 'connected');
-    await page.evaluate(() => {
-      window.answered = 0;
-    });
-    return page;
-  }
-
-  test('chat: two tabs exchange messages', async () => {
-    const [one, two] = [await open('chat'), await open('chat')];
-    try {
-      const answer = async (page, text) => {
-        await waitFor(page, () => window.asked > window.answered);
-        await page.evaluate((t) => {
-          window.answered++;
-          window.vm.runtime.emit('ANSWER', t);
-        }, text);
-      };
-      await answer(one, 'Ann');
-      await answer(two, '小明');
-      await new Promise((r) => setTimeout(r, 100));
-      await answer(one, 'hello');
-      await waitFor(two, () => (window.stageValue('list-chat') ?? []).length >= 1);
-      await answer(two, '你好');
-      await waitFor(one, () => (window.stageValue('list-chat') ?? []).length >= 2);
-      assert.deepEqual(await list(one, 'chat'), ['Ann: hello', '小明: 你好']);
-      assert.deepEqual(await list(two, 'chat'), ['Ann: hello', '小明: 你好']);
-    } finally {
-      await one.close();
-      await two.close();
+for (const vm of VMS) {
+  describe(`example projects (www/examples/*.sb3), pointed at the test broker, ${vm.name}`, () => {
+    /** project.json of an example, with its broker URL replaced by the test broker's. */
+    async function example(name) {
+      const { default: JSZip } = await import('jszip');
+      const zip = await JSZip.loadAsync(fs.readFileSync(path.join(ROOT, 'www', 'examples', `${name}.sb3`)));
+      const json = await zip.file('project.json').async('string');
+      return json.replaceAll('ws://localhost:8083/', wsUrl()).replaceAll('wss://mqtt.longan.link:8084/mqtt', wsUrl());
     }
-  });
 
-  test('dashboard: JSON readings from a sensor fill the variables', async () => {
-    const page = await open('dashboard');
-    try {
-      await mosquittoPub(broker, { topic: 'scratch-mqtt/sensors/kitchen', payload: '{"temperature": 23.5, "humidity": 51}' });
-      await waitFor(page, () => window.stageValue('var-room') === 'scratch-mqtt/sensors/kitchen');
-      assert.equal(await variable(page, 'temperature'), '23.5');
-      assert.equal(await variable(page, 'humidity'), '51');
-    } finally {
-      await page.close();
-    }
-  });
-
-  test('microblocks: shows what the board sends on `scratch`; a click publishes Hello! to `microblocks`', async () => {
-    const page = await open('microblocks');
-    try {
-      const sub = mosquittoSub(broker, { topics: ['microblocks'], count: 1 });
-      await sub.ready;
+    async function open(name) {
+      const page = await openVm('unsandboxed', await example(name), vm);
+      await waitFor(page, () => window.stageValue('var-status') === 'connected');
       await page.evaluate(() => {
-        const sprite = window.vm.runtime.getSpriteTargetByName('MicroBlocks');
-        window.vm.runtime.startHats('event_whenthisspriteclicked', null, sprite);
+        window.answered = 0;
       });
-      const [hello] = await sub.messages;
-      assert.equal(hello.payload.toString(), 'Hello!');
-      await mosquittoPub(broker, { topic: 'scratch', payload: 'Hi from the board' });
-      await waitFor(page, () => {
-        const state = window.vm.runtime.getSpriteTargetByName('MicroBlocks').getCustomState('Scratch.looks');
-        return state && state.text === 'MicroBlocks: Hi from the board';
-      });
-    } finally {
-      await page.close();
+      return page;
     }
+
+    test('chat: two tabs exchange messages', async () => {
+      const [one, two] = [await open('chat'), await open('chat')];
+      try {
+        const answer = async (page, text) => {
+          await waitFor(page, () => window.asked > window.answered);
+          await page.evaluate((t) => {
+            window.answered++;
+            window.vm.runtime.emit('ANSWER', t);
+          }, text);
+        };
+        await answer(one, 'Ann');
+        await answer(two, '小明');
+        await new Promise((r) => setTimeout(r, 100));
+        await answer(one, 'hello');
+        await waitFor(two, () => (window.stageValue('list-chat') ?? []).length >= 1);
+        await answer(two, '你好');
+        await waitFor(one, () => (window.stageValue('list-chat') ?? []).length >= 2);
+        assert.deepEqual(await list(one, 'chat'), ['Ann: hello', '小明: 你好']);
+        assert.deepEqual(await list(two, 'chat'), ['Ann: hello', '小明: 你好']);
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+
+    test('dashboard: JSON readings from a sensor fill the variables', async () => {
+      const page = await open('dashboard');
+      try {
+        await mosquittoPub(broker, { topic: 'scratch-mqtt/sensors/kitchen', payload: '{"temperature": 23.5, "humidity": 51}' });
+        await waitFor(page, () => window.stageValue('var-room') === 'scratch-mqtt/sensors/kitchen');
+        assert.equal(await variable(page, 'temperature'), '23.5');
+        assert.equal(await variable(page, 'humidity'), '51');
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('microblocks: shows what the board sends on `scratch`; a click publishes Hello! to `microblocks`', async () => {
+      const page = await open('microblocks');
+      try {
+        const sub = mosquittoSub(broker, { topics: ['microblocks'], count: 1 });
+        await sub.ready;
+        await page.evaluate(() => {
+          const sprite = window.vm.runtime.getSpriteTargetByName('MicroBlocks');
+          window.vm.runtime.startHats('event_whenthisspriteclicked', null, sprite);
+        });
+        const [hello] = await sub.messages;
+        assert.equal(hello.payload.toString(), 'Hello!');
+        await mosquittoPub(broker, { topic: 'scratch', payload: 'Hi from the board' });
+        await waitFor(page, () => {
+          const state = window.vm.runtime.getSpriteTargetByName('MicroBlocks').getCustomState('Scratch.looks');
+          return state && state.text === 'MicroBlocks: Hi from the board';
+        });
+      } finally {
+        await page.close();
+      }
+    });
   });
-});
+}
