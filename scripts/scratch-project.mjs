@@ -84,9 +84,10 @@ export class ProjectBuilder {
       else first = id;
       previous = id;
     }
-    target.blocks[first].x = 0;
+    // One column, as the editor's "Clean up blocks" lays scripts out, each below the last.
+    target.blocks[first].x = SCRIPT_X;
     target.blocks[first].y = target.y;
-    target.y += 400;
+    target.y += stackHeight(specs) + HAT_HEIGHT + SCRIPT_GAP;
     return first;
   }
 
@@ -194,6 +195,26 @@ export class ProjectBuilder {
     }
     return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
   }
+}
+
+// Script layout, in workspace units (the editor shows them at 0.675 by default). A block's height
+// is taken generously, so that scripts never overlap whatever their inputs hold.
+const SCRIPT_X = 16;
+const SCRIPT_GAP = 48;
+const HAT_HEIGHT = 32; // a hat's curved top above an ordinary block
+const BLOCK_HEIGHT = 64;
+const C_BLOCK_ARMS = 48; // a C block's top and bottom arms around its inner stack
+
+/** The height of a stack of block specs, inner stacks (forever, if…) included. */
+function stackHeight(specs) {
+  let height = 0;
+  for (const spec of specs) {
+    height += BLOCK_HEIGHT;
+    for (const input of Object.values(spec.inputs ?? {})) {
+      if (input && typeof input === 'object' && 'stack' in input) height += C_BLOCK_ARMS + stackHeight(input.stack);
+    }
+  }
+  return height;
 }
 
 // Block shorthands.

@@ -61,10 +61,12 @@ step "Demo page, single files, build and test brokers in Chromium with real peer
 node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"
 
-step "Scratch extension: blocks (stub runtime), real client in Node, manifest, scratch-vm in Chromium"
+step "Scratch extension: blocks (stub runtime), real client in Node, manifest, three VMs and the official editor in Chromium"
 # Unit tests against a stub runtime, the blocks with the wasm client against aedes and mosquitto,
-# extension-manifest.json against the built files, and the real scratch-vm (npm) in Chromium
-# loading the extension each way, with peers mosquitto_pub/sub and paho-mqtt.
+# extension-manifest.json against the built files, scratch-vm 5 (npm), @scratch/scratch-vm 15 and
+# TurboWarp's VM in Chromium loading the extension each way, and the official editor (scratch-gui
+# 15, fetched once as pinned tarballs by tests/support/editors.mjs), with peers mosquitto_pub/sub
+# and paho-mqtt.
 node --test --test-reporter=spec tests/scratch/*.test.mjs 2>&1 | tee -a "$LOG"
 
 step "Reliability, fast variants (tests/reliability: restarts, faults, hostile brokers, security, load; npm run soak for the long ones)"
