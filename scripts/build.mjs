@@ -5,8 +5,8 @@
 //   wasm-bindgen --target web            (CLI version = the wasm-bindgen crate pinned in Cargo.toml)
 //   wasm-opt -Oz                         (npm binaryen; Debian's binaryen 108 breaks in Chromium)
 //   dist/scratch-mqtt.js, .d.ts, _bg.wasm            the ESM library
-//   dist/scratch-mqtt.bundle.js                      one self-contained ES module, wasm inlined
-//   dist/scratch-mqtt.global.js                      the same as a classic script (when possible)
+//   dist/scratch-mqtt.bundle.js, .d.ts               one self-contained ES module, wasm inlined
+//   dist/scratch-mqtt.global.js, .d.ts               the same as a classic script (when possible)
 //
 // Options: --crate DIR (another crate, e.g. a throwaway prototype; default: this repository),
 //          --out DIR (default dist), --wrapper FILE (default: js/mqtt.js for this repository's crate),
@@ -25,6 +25,8 @@ const TARGET = 'wasm32-unknown-unknown';
 
 /** The library's public file name (dist/scratch-mqtt.js). */
 const NAME = 'scratch-mqtt';
+/** The global the classic-script build (dist/scratch-mqtt.global.js) defines. */
+const GLOBAL_NAME = 'ScratchMQTT';
 /**
  * The shell's hand-written JS entry (the MQTT.js-style client over the wasm `Connection`). When
  * present it becomes dist/scratch-mqtt.js and the wasm-bindgen glue is named GLUE_NAME instead,
@@ -124,6 +126,8 @@ async function main() {
       // A classic script cannot hold a top-level await, which a wrapper may use to initialise.
       console.log(`  (no classic-script build: ${err.message.split('\n')[0]})`);
     }
+
+    if (fs.existsSync(path.join(outDir, `${NAME}.d.ts`))) writeSingleFileTypes(outDir);
 
     report([
       ['ESM library', [`${NAME}.js`, ...(hasWrapper ? [`${GLUE_NAME}.js`] : []), path.basename(wasmFile)]],
@@ -266,6 +270,21 @@ function checkWasm(file) {
  * `new URL('…_bg.wasm', import.meta.url)` default becomes the module's bytes, decoded from base64
  * and handed to init() like any BufferSource. Explicit init arguments keep working.
  */
+/**
+ * Types beside each single file, so an editor or `tsc --strict` knows them however they are
+ * imported: the ES module's are the library's own; the classic script declares its global.
+ */
+function writeSingleFileTypes(outDir) {
+  fs.copyFileSync(path.join(outDir, `${NAME}.d.ts`), path.join(outDir, `${NAME}.bundle.d.ts`));
+  if (fs.existsSync(path.join(outDir, `${NAME}.global.js`))) {
+    fs.writeFileSync(
+      path.join(outDir, `${NAME}.global.d.ts`),
+      `// ${NAME}.global.js: a classic script defining the global ${GLOBAL_NAME}.\n` +
+        `declare global {\n  const ${GLOBAL_NAME}: typeof import('./${NAME}.bundle.js');\n}\nexport {};\n`,
+    );
+  }
+}
+
 async function bundle({ entry, glue, wasm, format, out }) {
   const { build } = await import('esbuild');
   const inline = {
@@ -282,7 +301,7 @@ async function bundle({ entry, glue, wasm, format, out }) {
     entryPoints: [entry],
     bundle: true,
     format,
-    globalName: format === 'iife' ? 'ScratchMQTT' : undefined,
+    globalName: format === 'iife' ? GLOBAL_NAME : undefined,
     minify: true,
     // Scratch 3 desktop ships an older Electron; ES2020 covers it and every current browser.
     target: format === 'iife' ? 'es2020' : 'es2022',
