@@ -165,9 +165,30 @@ export interface MqttClientEvents {
   end: () => void;
 }
 
+/** `client.options`: what the client runs with, under MQTT.js's names (never the password). */
+export interface EffectiveOptions {
+  href?: string;
+  protocolVersion?: 3 | 4 | 5;
+  clientId?: string;
+  clean?: boolean;
+  keepalive?: number;
+  username?: string;
+  connectTimeout?: number;
+  /** The first reconnect delay in milliseconds; 0 when reconnecting is off. */
+  reconnectPeriod?: number;
+  maxInflight?: number;
+  offlineQueueSize?: number;
+}
+
 export class MqttClient {
   constructor(url: string, options?: ConnectOptions);
   readonly connected: boolean;
+  /** True while a lost connection is being re-established (a retry is waiting or under way). */
+  readonly reconnecting: boolean;
+  /** True from `end()` until the client has ended. */
+  readonly disconnecting: boolean;
+  /** The options in effect, defaults filled in; `{}` until the library has loaded. */
+  readonly options: EffectiveOptions;
   readonly clientId: string;
   start(): this;
   on<E extends keyof MqttClientEvents>(event: E, listener: MqttClientEvents[E]): this;

@@ -27,6 +27,10 @@ export class MqttClient {
   /** event → listeners; each list is replaced by on/off, never changed in place. */
   #listeners = new Map(EVENTS.map((name) => [name, []]));
   #ended = false;
+  /** Between `end()` and the `end` event. */
+  #disconnecting = false;
+  /** `options` as they were when the connection was freed. */
+  #optionsAtEnd = {};
 
   /**
    * Prefer `connect()` / `connectAsync()`; the constructor does not start connecting. Made before
@@ -61,6 +65,25 @@ export class MqttClient {
   /** True while connected to the broker. */
   get connected() {
     return !this.#ended && Boolean(this.#connection?.connected);
+  }
+
+  /** True while a lost connection is being re-established (a retry is waiting or under way). */
+  get reconnecting() {
+    return !this.#ended && Boolean(this.#connection?.reconnecting);
+  }
+
+  /** True from `end()` until the client has ended. */
+  get disconnecting() {
+    return this.#disconnecting && !this.#ended;
+  }
+
+  /**
+   * The options in effect, defaults filled in (MQTT.js's names: `protocolVersion`, `clientId`,
+   * `clean`, `keepalive`, `reconnectPeriod`, …; never the password); `{}` until loaded.
+   */
+  get options() {
+    if (this.#ended) return this.#optionsAtEnd;
+    return this.#connection ? this.#connection.options : {};
   }
 
   /** The client id in use (generated when none was given); '' until the library has loaded. */
@@ -171,6 +194,7 @@ export class MqttClient {
   /** Disconnects cleanly; pending operations reject with ERR_CLOSED. */
   async #end() {
     if (this.#ended) return;
+    this.#disconnecting = true;
     if (!this.#connection) {
       // Still loading: nothing was opened, so there is nothing to close.
       this.#ended = true;
@@ -179,6 +203,7 @@ export class MqttClient {
     }
     await this.#connection.end();
     if (!this.#ended) {
+      this.#optionsAtEnd = this.#connection.options;
       this.#ended = true;
       this.#connection.free();
     }

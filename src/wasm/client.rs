@@ -66,6 +66,9 @@ struct Driver {
     /// Topics of received messages already known to the JS side (`Shared::topic_strings`).
     topics: TopicSlots,
     ever_connected: bool,
+    /// Between a lost connection (or a failed attempt) that will be retried and the next
+    /// CONNACK: what MQTT.js calls `reconnecting`.
+    reconnecting: bool,
 }
 
 struct Shared {
@@ -139,6 +142,7 @@ impl Connection {
             end_waiters: Vec::new(),
             topics: TopicSlots::new(),
             ever_connected: false,
+            reconnecting: false,
         };
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
@@ -180,6 +184,46 @@ impl Connection {
             .try_borrow()
             .map(|d| d.session.client_id().to_owned())
             .unwrap_or_default()
+    }
+
+    /// Whether a lost connection is being re-established (a retry is waiting or under way).
+    #[wasm_bindgen(getter)]
+    pub fn reconnecting(&self) -> bool {
+        self.shared.driver.try_borrow().is_ok_and(|d| {
+            d.reconnecting
+                && matches!(
+                    d.session.state(),
+                    SessionState::WaitingToReconnect | SessionState::Connecting
+                )
+        })
+    }
+
+    /// The options in effect, defaults filled in, under MQTT.js's names (never the password).
+    #[wasm_bindgen(getter)]
+    pub fn options(&self) -> Object {
+        let object = Object::new();
+        let Ok(driver) = self.shared.driver.try_borrow() else {
+            return object;
+        };
+        let options = driver.session.options();
+        set(&object, "href", driver.url.as_str());
+        set(&object, "protocolVersion", options.version.level());
+        set(&object, "clientId", driver.session.client_id());
+        set(&object, "clean", options.clean_start);
+        set(&object, "keepalive", options.keep_alive_secs);
+        if let Some(username) = &options.username {
+            set(&object, "username", username.as_str());
+        }
+        set(&object, "connectTimeout", options.connect_timeout_ms as f64);
+        let reconnect_period = if options.reconnect.enabled {
+            options.reconnect.initial_delay_ms
+        } else {
+            0
+        };
+        set(&object, "reconnectPeriod", reconnect_period as f64);
+        set(&object, "maxInflight", options.send_quota(u16::MAX));
+        set(&object, "offlineQueueSize", options.offline_queue_capacity as f64);
+        object
     }
 
     /// Whether the keepalive timer runs in a Worker (not throttled in hidden tabs).
@@ -471,8 +515,14 @@ impl Driver {
                     }
                 }
                 Some(event) => {
-                    if matches!(event, Event::Connected(_)) {
-                        self.ever_connected = true;
+                    match event {
+                        Event::Connected(_) => {
+                            self.ever_connected = true;
+                            self.reconnecting = false;
+                        }
+                        Event::ReconnectScheduled { .. } => self.reconnecting = true,
+                        Event::Closed => self.reconnecting = false,
+                        _ => {}
                     }
                     notices.push(Notice::Event(event));
                 }

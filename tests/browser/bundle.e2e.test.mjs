@@ -211,6 +211,55 @@ if (!libraryBuilt()) {
       }
     });
 
+    test('reconnecting, disconnecting and options, as MQTT.js code reads them', async () => {
+      const { startScriptedBroker, CONNACK_311 } = await import('../support/fake-brokers.mjs');
+      // The first connection is cut after its CONNACK; the second one stays.
+      const fake = await startScriptedBroker((ws, index) => {
+        ws.send(CONNACK_311);
+        if (index === 0) setTimeout(() => ws.terminate(), 50);
+      });
+      try {
+        const { result, errors } = await run(`
+          const lib = await import('/dist/scratch-mqtt.bundle.js');
+          await lib.load();
+          const client = lib.connect(${JSON.stringify(fake.url)}, { clientId: 'typed-1', username: 'guest', password: 'secret', keepalive: 30, reconnectPeriod: 100 });
+          const seen = { atStart: [client.reconnecting, client.disconnecting] };
+          await new Promise((resolve) => client.once('connect', resolve));
+          seen.connected = client.reconnecting;
+          await new Promise((resolve) => client.once('offline', resolve));
+          seen.offline = client.reconnecting;
+          await new Promise((resolve) => client.once('connect', resolve));
+          seen.reconnected = client.reconnecting;
+          seen.options = client.options;
+          const ending = client.endAsync();
+          seen.ending = client.disconnecting;
+          await ending;
+          seen.ended = [client.disconnecting, client.reconnecting, client.options.clientId];
+          return seen;`);
+        assert.deepEqual(result.atStart, [false, false]);
+        assert.equal(result.connected, false);
+        assert.equal(result.offline, true, 'a lost connection that will be retried is reconnecting');
+        assert.equal(result.reconnected, false);
+        assert.deepEqual(result.options, {
+          href: fake.url,
+          protocolVersion: 4,
+          clientId: 'typed-1',
+          clean: true,
+          keepalive: 30,
+          username: 'guest',
+          connectTimeout: 30000,
+          reconnectPeriod: 100,
+          maxInflight: 20,
+          offlineQueueSize: 256,
+        });
+        assert.equal(result.ending, true);
+        assert.deepEqual(result.ended, [false, false, 'typed-1']);
+        assert.deepEqual(errors, []);
+      } finally {
+        await fake.stop();
+      }
+    });
+
     test('the classic script defines ScratchMQTT and works', async () => {
       const load = `await new Promise((ok, fail) => { const s = document.createElement('script');
         s.src = '/dist/scratch-mqtt.global.js'; s.onload = ok; s.onerror = fail; document.head.append(s); });`;
