@@ -54,8 +54,10 @@ ensure_node_modules() {
 #   mosquitto, mosquitto-clients — the real broker and peers of the browser tests;
 #   chromium, chromium-driver — headless Chromium for wasm-bindgen-test and Playwright;
 #   python3-pip — installs the paho-mqtt peer;
-#   fonts-wqy-microhei — Chinese glyphs in the screenshots (Chromium draws boxes without a CJK font).
-SYSTEM_PACKAGES=(g++ mosquitto mosquitto-clients chromium chromium-driver python3-pip fonts-wqy-microhei)
+#   fonts-wqy-microhei — Chinese glyphs in the screenshots (Chromium draws boxes without a CJK font);
+#   firefox-esr, webkit2gtk-driver, xvfb — the wasm-bindgen browser tests in Firefox and WebKitGTK
+#   (WebKitGTK has no headless mode: it draws on an Xvfb display).
+SYSTEM_PACKAGES=(g++ mosquitto mosquitto-clients chromium chromium-driver python3-pip fonts-wqy-microhei firefox-esr webkit2gtk-driver xvfb)
 
 ensure_system_packages() {
   local pkg missing=()
@@ -98,4 +100,17 @@ ensure_wasm_bindgen_cli() {
     cargo install --quiet wasm-bindgen-cli --version "$want" ||
       die "could not install wasm-bindgen-cli $want (cargo install wasm-bindgen-cli --version $want)"
   fi
+}
+
+# geckodriver drives Firefox for the wasm-bindgen browser tests; Debian does not package it.
+GECKODRIVER_VERSION=0.37.1
+ensure_geckodriver() {
+  local have=""
+  if command -v geckodriver >/dev/null 2>&1; then
+    have="$(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)"
+  fi
+  [ "$have" = "$GECKODRIVER_VERSION" ] && return 0
+  echo "Installing geckodriver $GECKODRIVER_VERSION for the Firefox tests (${have:-not installed}; once, a few minutes)..."
+  cargo install --quiet --locked geckodriver --version "$GECKODRIVER_VERSION" ||
+    die "could not install geckodriver $GECKODRIVER_VERSION (cargo install --locked geckodriver --version $GECKODRIVER_VERSION)"
 }

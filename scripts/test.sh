@@ -11,6 +11,7 @@ ensure_wasm_target
 ensure_node_modules
 ensure_python_peers
 ensure_wasm_bindgen_cli
+ensure_geckodriver
 
 # Test counts are read off the runners' own summary lines and added up at the end.
 LOG="$(mktemp)"
@@ -50,7 +51,7 @@ node --test --test-reporter=spec tests/interop/*.test.mjs 2>&1 | tee -a "$LOG"
 step "Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"
 cargo check --quiet --manifest-path fuzz/Cargo.toml
 
-step "Browser client in headless Chromium against mosquitto (wasm-bindgen-test)"
+step "Browser client against mosquitto in Chromium, Firefox ESR and WebKitGTK (wasm-bindgen-test)"
 node tests/browser/wasm-tests.mjs 2>&1 | tee -a "$LOG"
 
 step "The library build (dist/: ESM library and single files, gzip sizes)"

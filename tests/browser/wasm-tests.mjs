@@ -1,16 +1,19 @@
-// Runs the wasm-bindgen-test suites in headless Chromium: the shell's unit tests (`--lib`) and
-// tests/browser.rs against real mosquitto brokers on 127.0.0.1 that this script starts and
-// always stops. It also serves a control endpoint (restart the broker) and a fake broker for
-// the one thing no real broker does on demand: a packet split across WebSocket frames.
+// Runs the wasm-bindgen-test suites: the shell's unit tests (`--lib`, in Node) and tests/browser.rs
+// in each browser engine — Chromium (chromedriver), Firefox ESR (geckodriver) and WebKitGTK
+// (WebKitWebDriver with MiniBrowser, on an Xvfb display this script starts) — against real
+// mosquitto brokers on 127.0.0.1 that this script starts and always stops. It also serves a
+// control endpoint (restart the broker) and a fake broker for the one thing no real broker does
+// on demand: a packet split across WebSocket frames.
 //
-//   node tests/browser/wasm-tests.mjs        (npm run test:wasm)
+//   node tests/browser/wasm-tests.mjs [chromium|firefox|webkit …]     (npm run test:wasm)
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 
 import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
-import { onCleanup, runCleanups } from '../support/cleanup.mjs';
+import { killOnExit, onCleanup, runCleanups } from '../support/cleanup.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 
 const open = await startMosquitto();
@@ -43,16 +46,60 @@ const env = {
   SCRATCH_MQTT_TEST_SPLIT_WS: `ws://127.0.0.1:${split.address().port}/`,
   WASM_BINDGEN_TEST_TIMEOUT: process.env.WASM_BINDGEN_TEST_TIMEOUT ?? '120',
 };
-let failed = false;
+/**
+ * Each engine: how wasm-bindgen-test-runner is pointed at its WebDriver server (it would otherwise
+ * take the first driver it finds on the PATH). WebKitGTK has no headless mode: it gets a display.
+ */
+const ENGINES = {
+  chromium: { driver: 'chromedriver', env: () => ({ CHROMEDRIVER: which('chromedriver') }) },
+  firefox: { driver: 'geckodriver', env: () => ({ GECKODRIVER: which('geckodriver') }) },
+  webkit: { driver: 'WebKitWebDriver', env: async () => ({ SAFARIDRIVER: which('WebKitWebDriver'), DISPLAY: await xvfbDisplay(), ...miniBrowser() }) },
+};
+const engines = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(ENGINES);
+const failed = [];
 try {
-  for (const args of [['--lib'], ['--test', 'browser']]) {
-    const code = await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', ...args], env);
-    failed ||= code !== 0;
+  if ((await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--lib'], env)) !== 0) failed.push('unit tests (--lib)');
+  for (const name of engines) {
+    const engine = ENGINES[name];
+    if (!engine) throw new Error(`unknown engine "${name}"; engines: ${Object.keys(ENGINES).join(', ')}`);
+    console.log(`\n--- tests/browser.rs in ${name} (${engine.driver}) ---`);
+    const code = await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--test', 'browser'], { ...env, ...(await engine.env()) });
+    if (code !== 0) failed.push(`tests/browser.rs in ${name}`);
   }
 } finally {
   await runCleanups();
 }
-process.exit(failed ? 1 : 0);
+if (failed.length) console.error(`\nfailed: ${failed.join('; ')}`);
+process.exit(failed.length ? 1 : 0);
+
+/** webdriver.json names Debian's MiniBrowser (the WebKitGTK browser WebKitWebDriver drives). */
+function miniBrowser() {
+  const { binary } = JSON.parse(fs.readFileSync(new URL('../../webdriver.json', import.meta.url), 'utf8'))['webkitgtk:browserOptions'];
+  if (!fs.existsSync(binary)) throw new Error(`${binary} (webdriver.json) is missing: apt-get install webkit2gtk-driver`);
+  return {};
+}
+
+/** The full path of `tool` on the PATH; a clear error when it is not there. */
+function which(tool) {
+  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+  if (!found) throw new Error(`${tool} is not on the PATH (npm test installs it: scripts/lib.sh)`);
+  return found;
+}
+
+/** Starts Xvfb on a free display (stopped on exit) and returns its name, e.g. ':93'. */
+async function xvfbDisplay() {
+  which('Xvfb');
+  for (let n = 90; n < 140; n++) {
+    if (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) continue;
+    const xvfb = killOnExit(spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' }));
+    onCleanup(() => xvfb.kill());
+    for (let i = 0; i < 100 && xvfb.exitCode === null; i++) {
+      if (fs.existsSync(`/tmp/.X11-unix/X${n}`)) return `:${n}`;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error('could not start Xvfb on any display from :90 to :139');
+}
 
 function listen(server) {
   onCleanup(() => new Promise((resolve) => server.close(() => resolve())));

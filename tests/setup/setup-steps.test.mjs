@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WANT = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^wasm-bindgen = "=([0-9.]+)"/m)[1];
+const GECKODRIVER = fs.readFileSync(path.join(ROOT, 'scripts/lib.sh'), 'utf8').match(/^GECKODRIVER_VERSION=([0-9.]+)$/m)[1];
 const BASIC_TOOLS = ['bash', 'sed', 'awk', 'grep', 'cat', 'dirname', 'chmod', 'mkdir', 'touch', 'rm', 'ln'];
 
 /** A stub that logs its arguments to $STUB_LOG, then runs `body` (bash). */
@@ -90,6 +91,29 @@ const CASES = [
     stubs: { cargo: stub('exit 101') },
     ok: false,
     stderr: [`could not install wasm-bindgen-cli ${WANT}`],
+  },
+  {
+    name: 'geckodriver absent: installs the pinned version with cargo, saying so',
+    call: 'ensure_geckodriver',
+    stubs: { cargo: installs('install', 'geckodriver', `#!/bin/bash\necho "geckodriver ${GECKODRIVER} ( 2025-01-01)"\n`) },
+    ok: true,
+    stdout: [`Installing geckodriver ${GECKODRIVER} for the Firefox tests (not installed`],
+    calls: [`cargo install --quiet --locked geckodriver --version ${GECKODRIVER}`],
+  },
+  {
+    name: 'geckodriver of the pinned version: nothing to do, nothing said',
+    call: 'ensure_geckodriver',
+    stubs: { geckodriver: versioned(`geckodriver ${GECKODRIVER} ( 2025-01-01)`), cargo: stub() },
+    ok: true,
+    quiet: true,
+    calls: [],
+  },
+  {
+    name: 'geckodriver absent and cargo cannot install it: a clear error, not a silent exit',
+    call: 'ensure_geckodriver',
+    stubs: { cargo: stub('exit 101') },
+    ok: false,
+    stderr: [`could not install geckodriver ${GECKODRIVER}`],
   },
   {
     name: 'mosquitto and Chromium absent, as root: apt-get installs them, saying which',
