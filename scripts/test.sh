@@ -57,7 +57,7 @@ node tests/browser/wasm-tests.mjs 2>&1 | tee -a "$LOG"
 step "The library build (dist/: ESM library and single files, gzip sizes)"
 node scripts/build.mjs --strict
 
-step "Demo page, single files, build and test brokers in Chromium with real peers"
+step "Demo page, single files, build, types and test brokers in Chromium; the page API in Firefox ESR and WebKitGTK; real peers"
 # Real mosquitto and aedes brokers; peers mosquitto_pub/sub, paho-mqtt and MQTT.js.
 node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"

@@ -7,13 +7,13 @@
 //
 //   node tests/browser/wasm-tests.mjs [chromium|firefox|webkit …]     (npm run test:wasm)
 
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 
 import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
-import { killOnExit, onCleanup, runCleanups } from '../support/cleanup.mjs';
+import { onCleanup, runCleanups } from '../support/cleanup.mjs';
+import { miniBrowser, which, xvfbDisplay } from '../support/engines.mjs';
 import { startFaultProxy } from '../support/fault-proxy.mjs';
 
 const open = await startMosquitto();
@@ -53,7 +53,13 @@ const env = {
 const ENGINES = {
   chromium: { driver: 'chromedriver', env: () => ({ CHROMEDRIVER: which('chromedriver') }) },
   firefox: { driver: 'geckodriver', env: () => ({ GECKODRIVER: which('geckodriver') }) },
-  webkit: { driver: 'WebKitWebDriver', env: async () => ({ SAFARIDRIVER: which('WebKitWebDriver'), DISPLAY: await xvfbDisplay(), ...miniBrowser() }) },
+  webkit: {
+    driver: 'WebKitWebDriver',
+    env: async () => {
+      miniBrowser(); // a clear error when webdriver.json's MiniBrowser is not installed
+      return { SAFARIDRIVER: which('WebKitWebDriver'), DISPLAY: await xvfbDisplay() };
+    },
+  },
 };
 const engines = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(ENGINES);
 const failed = [];
@@ -71,35 +77,6 @@ try {
 }
 if (failed.length) console.error(`\nfailed: ${failed.join('; ')}`);
 process.exit(failed.length ? 1 : 0);
-
-/** webdriver.json names Debian's MiniBrowser (the WebKitGTK browser WebKitWebDriver drives). */
-function miniBrowser() {
-  const { binary } = JSON.parse(fs.readFileSync(new URL('../../webdriver.json', import.meta.url), 'utf8'))['webkitgtk:browserOptions'];
-  if (!fs.existsSync(binary)) throw new Error(`${binary} (webdriver.json) is missing: apt-get install webkit2gtk-driver`);
-  return {};
-}
-
-/** The full path of `tool` on the PATH; a clear error when it is not there. */
-function which(tool) {
-  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
-  if (!found) throw new Error(`${tool} is not on the PATH (npm test installs it: scripts/lib.sh)`);
-  return found;
-}
-
-/** Starts Xvfb on a free display (stopped on exit) and returns its name, e.g. ':93'. */
-async function xvfbDisplay() {
-  which('Xvfb');
-  for (let n = 90; n < 140; n++) {
-    if (fs.existsSync(`/tmp/.X11-unix/X${n}`) || fs.existsSync(`/tmp/.X${n}-lock`)) continue;
-    const xvfb = killOnExit(spawn('Xvfb', [`:${n}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' }));
-    onCleanup(() => xvfb.kill());
-    for (let i = 0; i < 100 && xvfb.exitCode === null; i++) {
-      if (fs.existsSync(`/tmp/.X11-unix/X${n}`)) return `:${n}`;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error('could not start Xvfb on any display from :90 to :139');
-}
 
 function listen(server) {
   onCleanup(() => new Promise((resolve) => server.close(() => resolve())));
