@@ -38,6 +38,12 @@ struct Waiter {
 /// What happened in one turn that JS must hear about, in order.
 enum Notice {
     Event(Event),
+    /// The connection was lost; `offline` is false while an earlier loss is still being retried
+    /// (MQTT.js reports going offline once per outage, not once per failed attempt).
+    Lost {
+        reason: LostReason,
+        offline: bool,
+    },
     /// Consecutive messages, delivered in one call.
     Messages(MessageBatch),
     Settle {
@@ -69,6 +75,8 @@ struct Driver {
     /// Between a lost connection (or a failed attempt) that will be retried and the next
     /// CONNACK: what MQTT.js calls `reconnecting`.
     reconnecting: bool,
+    /// `end()` found the client connected: its ending closes a connection (`close`, then `end`).
+    close_on_end: bool,
 }
 
 struct Shared {
@@ -143,6 +151,7 @@ impl Connection {
             topics: TopicSlots::new(),
             ever_connected: false,
             reconnecting: false,
+            close_on_end: false,
         };
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
@@ -283,6 +292,9 @@ impl Connection {
     /// Disconnects cleanly (DISCONNECT, then close); every pending operation is rejected with
     /// `ERR_CLOSED`; the socket and the timer are released. Resolves when done; harmless twice.
     pub fn end(&self) -> Promise {
+        if let Ok(mut driver) = self.shared.driver.try_borrow_mut() {
+            driver.close_on_end = driver.session.state() == SessionState::Connected;
+        }
         let shared = self.shared.clone();
         let promise = Promise::new(&mut |resolve, _| {
             if let Ok(mut driver) = shared.driver.try_borrow_mut() {
@@ -404,9 +416,41 @@ impl Shared {
             match notice {
                 Notice::Settle { waiter, result } => settle(waiter, result),
                 Notice::Event(event) => Self::emit_event(shared, event),
+                Notice::Lost { reason, offline } => Self::emit_lost(shared, reason, offline),
                 Notice::Messages(batch) => batch.deliver(&shared.topic_strings, &shared.dispatch),
             }
         }
+    }
+
+    fn emit_lost(shared: &Rc<Self>, reason: LostReason, offline: bool) {
+        if let LostReason::ServerDisconnect {
+            reason: code,
+            reason_string,
+        } = &reason
+        {
+            // MQTT.js: `disconnect` carries the broker's DISCONNECT packet.
+            let packet = Object::new();
+            set(&packet, "cmd", "disconnect");
+            set(&packet, "reasonCode", code.0);
+            if let Some(text) = reason_string {
+                let properties = Object::new();
+                set(&properties, "reasonString", text.as_str());
+                set(&packet, "properties", properties);
+            }
+            Self::emit(shared, "disconnect", &[packet.into()]);
+        }
+        let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
+        let error = match &reason {
+            LostReason::TransportClosed(_) if never_connected => {
+                js_error("ERR_UNREACHABLE", &format!("cannot reach the broker: {reason}"))
+            }
+            _ => errors::from_lost(&reason),
+        };
+        Self::emit(shared, "error", &[error]);
+        if offline {
+            Self::emit(shared, "offline", &[]);
+        }
+        Self::emit(shared, "close", &[]);
     }
 
     fn emit_event(shared: &Rc<Self>, event: Event) {
@@ -423,34 +467,6 @@ impl Shared {
                     set(&details, "properties", properties);
                 }
                 Self::emit(shared, "connect", &[details.into()]);
-            }
-            Event::ConnectionLost(reason) => {
-                if let LostReason::ServerDisconnect {
-                    reason: code,
-                    reason_string,
-                } = &reason
-                {
-                    // MQTT.js: `disconnect` carries the broker's DISCONNECT packet.
-                    let packet = Object::new();
-                    set(&packet, "cmd", "disconnect");
-                    set(&packet, "reasonCode", code.0);
-                    if let Some(text) = reason_string {
-                        let properties = Object::new();
-                        set(&properties, "reasonString", text.as_str());
-                        set(&packet, "properties", properties);
-                    }
-                    Self::emit(shared, "disconnect", &[packet.into()]);
-                }
-                let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
-                let error = match &reason {
-                    LostReason::TransportClosed(_) if never_connected => {
-                        js_error("ERR_UNREACHABLE", &format!("cannot reach the broker: {reason}"))
-                    }
-                    _ => errors::from_lost(&reason),
-                };
-                Self::emit(shared, "error", &[error]);
-                Self::emit(shared, "offline", &[]);
-                Self::emit(shared, "close", &[]);
             }
             Event::ReconnectScheduled { attempt, delay_ms } => {
                 let details = Object::new();
@@ -472,10 +488,18 @@ impl Shared {
             }
             Event::Closed => {
                 Self::finish_end(shared);
+                let closed_a_connection = shared.driver.try_borrow().is_ok_and(|d| d.close_on_end);
+                if closed_a_connection {
+                    Self::emit(shared, "close", &[]);
+                }
                 Self::emit(shared, "end", &[]);
             }
             // Acted on inside the driver or batched; never queued as single notices.
-            Event::OpenTransport | Event::CloseTransport | Event::Completed { .. } | Event::Message(_) => {}
+            Event::OpenTransport
+            | Event::CloseTransport
+            | Event::Completed { .. }
+            | Event::Message(_)
+            | Event::ConnectionLost(_) => {}
         }
     }
 
@@ -513,6 +537,12 @@ impl Driver {
                         let v5 = self.session.options().version.is_v5();
                         batch.push(&message, v5, &mut self.topics);
                     }
+                }
+                Some(Event::ConnectionLost(reason)) => {
+                    notices.push(Notice::Lost {
+                        reason,
+                        offline: !self.reconnecting,
+                    });
                 }
                 Some(event) => {
                     match event {

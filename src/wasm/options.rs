@@ -256,6 +256,33 @@ pub(crate) fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T
     })
 }
 
+/// MQTT.js options this client deliberately does not offer, and why: refused by name, so code
+/// that relies on one learns it at once instead of finding later that nothing happened.
+const NOT_OFFERED: [(&str, &str); 7] = [
+    (
+        "incomingStore",
+        "store plug-ins are not offered: a kept session (clean: false) holds messages in flight",
+    ),
+    (
+        "outgoingStore",
+        "store plug-ins are not offered: a kept session (clean: false) holds messages in flight",
+    ),
+    ("servers", "one broker per client: make a client for each"),
+    (
+        "createWebsocket",
+        "the client opens the browser's WebSocket itself",
+    ),
+    ("transformWsUrl", "the client connects to the URL it is given"),
+    (
+        "authPacket",
+        "MQTT 5 enhanced authentication (AUTH) is not supported",
+    ),
+    (
+        "manualConnect",
+        "make the client with `new MqttClient(url, options)` and call `start()`",
+    ),
+];
+
 /// Options as the JS API takes them, plus credentials from the URL. Credentials in the options
 /// win over the URL's.
 pub(crate) fn parse(
@@ -266,6 +293,15 @@ pub(crate) fn parse(
     let (js, top_level): (JsOptions, JsConnectProperties) = if value.is_undefined() || value.is_null() {
         Default::default()
     } else {
+        if let Some((name, why)) = NOT_OFFERED
+            .iter()
+            .find(|(name, _)| Reflect::has(value, &JsValue::from_str(name)).unwrap_or(false))
+        {
+            return Err(js_error(
+                "ERR_BAD_OPTIONS",
+                &format!("options.{name} is not supported: {why}"),
+            ));
+        }
         // Connect properties are also accepted at the top level: the same object read twice
         // (cheaper in code than `#[serde(flatten)]`).
         (read(value, "options")?, read(value, "options")?)
@@ -518,6 +554,16 @@ mod tests {
             ),
             (r#"{"will":{"topic":"t","qos":3}}"#, "will.qos"),
             (r#"{"will":{"payload":"no topic"}}"#, "topic"),
+            // MQTT.js options not offered: refused by name, never ignored.
+            (
+                r#"{"outgoingStore":{}}"#,
+                "options.outgoingStore is not supported",
+            ),
+            (
+                r#"{"servers":[{"host":"a"}]}"#,
+                "options.servers is not supported",
+            ),
+            (r#"{"manualConnect":true}"#, "start()"),
         ];
         for (json, mention) in cases {
             let error = read(json).unwrap_err();
