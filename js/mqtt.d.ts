@@ -163,6 +163,39 @@ export interface MqttClientEvents {
   error: (error: MqttError) => void;
   message: (topic: string, payload: Payload, packet: MessagePacket) => void;
   end: () => void;
+  /** Each packet written to the broker (reported only while such a listener exists). */
+  packetsend: (packet: Packet) => void;
+  /** Each packet read from the broker, before the client acts on it. */
+  packetreceive: (packet: Packet) => void;
+}
+
+/** A packet as `packetsend`/`packetreceive` give it, with MQTT.js's field names (never a password). */
+export interface Packet {
+  cmd: 'connect' | 'connack' | 'publish' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'subscribe' | 'suback' | 'unsubscribe' | 'unsuback' | 'pingreq' | 'pingresp' | 'disconnect' | 'auth';
+  /** The fixed header's remaining length. */
+  length: number;
+  messageId?: number;
+  /** connect */
+  protocolVersion?: 3 | 4 | 5;
+  clientId?: string;
+  clean?: boolean;
+  keepalive?: number;
+  username?: string;
+  /** connack */
+  sessionPresent?: boolean;
+  returnCode?: number;
+  /** connack (MQTT 5), acks, disconnect, auth */
+  reasonCode?: number;
+  /** publish */
+  topic?: string;
+  payload?: Uint8Array;
+  qos?: QoS;
+  retain?: boolean;
+  dup?: boolean;
+  /** subscribe / suback / unsubscribe */
+  subscriptions?: { topic: string; qos: QoS }[];
+  granted?: number[];
+  unsubscriptions?: string[];
 }
 
 /** `client.options`: what the client runs with, under MQTT.js's names (never the password). */

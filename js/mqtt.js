@@ -16,7 +16,9 @@ export function load(source) {
   return ready;
 }
 
-const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'disconnect', 'error', 'message', 'end'];
+const EVENTS = ['connect', 'reconnect', 'close', 'offline', 'disconnect', 'error', 'message', 'end', 'packetsend', 'packetreceive'];
+/** Reported only while someone listens: reading packets back costs every packet a crossing. */
+const PACKET_EVENTS = ['packetsend', 'packetreceive'];
 
 export class MqttClient {
   /** The wasm `Connection`; null until the library has loaded. */
@@ -42,6 +44,7 @@ export class MqttClient {
       this.#connection = new Connection(String(url ?? ''), options ?? {}, (name, a, b, c) =>
         this.#emit(name, a, b, c),
       );
+      this.#syncPacketEvents();
     };
     if (loaded) {
       open();
@@ -102,6 +105,7 @@ export class MqttClient {
   on(event, listener) {
     if (typeof listener !== 'function') throw new TypeError('listener must be a function');
     this.#listeners.set(event, [...this.#listenersOf(event), listener]);
+    this.#syncPacketEvents();
     return this;
   }
 
@@ -118,6 +122,7 @@ export class MqttClient {
     const list = this.#listenersOf(event);
     const index = list.findIndex((f) => f === listener || f.listener === listener);
     if (index >= 0) this.#listeners.set(event, list.filter((_, i) => i !== index));
+    this.#syncPacketEvents();
     return this;
   }
 
@@ -136,6 +141,7 @@ export class MqttClient {
       this.#listenersOf(name);
       this.#listeners.set(name, []);
     }
+    this.#syncPacketEvents();
     return this;
   }
 
@@ -213,6 +219,12 @@ export class MqttClient {
     if (this.#ended) return Promise.reject(closedError());
     if (!this.#connection) return this.#opening.then(() => this.#call(operation));
     return operation(this.#connection);
+  }
+
+  #syncPacketEvents() {
+    if (this.#connection && !this.#ended) {
+      this.#connection.packetEvents = PACKET_EVENTS.some((name) => this.#listeners.get(name).length > 0);
+    }
   }
 
   #listenersOf(event) {

@@ -33,7 +33,7 @@ mod publish;
 mod read;
 mod reason;
 mod subscribe;
-mod varint;
+pub(crate) mod varint;
 mod write;
 
 pub use decode::decode;

@@ -24,6 +24,7 @@ use super::convert::{self, payload_bytes, properties_object, set};
 use super::errors::{self, js_error};
 use super::options::{self, JsPublishProperties};
 use super::socket::{Socket, SocketEvent};
+use super::tap::PacketTap;
 use super::timer::Timer;
 use super::url::{self, UrlError};
 
@@ -50,6 +51,8 @@ enum Notice {
         waiter: Waiter,
         result: Result<Completion, ClientError>,
     },
+    /// A packet the tap read from the bytes just sent (`packetsend`).
+    Sent(Object),
 }
 
 struct Driver {
@@ -77,6 +80,8 @@ struct Driver {
     reconnecting: bool,
     /// `end()` found the client connected: its ending closes a connection (`close`, then `end`).
     close_on_end: bool,
+    /// Reads packets back for `packetsend`/`packetreceive`, while the page listens to them.
+    tap: Option<PacketTap>,
 }
 
 struct Shared {
@@ -152,6 +157,7 @@ impl Connection {
             ever_connected: false,
             reconnecting: false,
             close_on_end: false,
+            tap: None,
         };
         let shared = Rc::new(Shared {
             driver: RefCell::new(driver),
@@ -233,6 +239,19 @@ impl Connection {
         set(&object, "maxInflight", options.send_quota(u16::MAX));
         set(&object, "offlineQueueSize", options.offline_queue_capacity as f64);
         object
+    }
+
+    /// Turns `packetsend`/`packetreceive` reporting on or off (the JS wrapper does, as listeners
+    /// come and go).
+    #[wasm_bindgen(setter, js_name = packetEvents)]
+    pub fn set_packet_events(&self, on: bool) {
+        if let Ok(mut driver) = self.shared.driver.try_borrow_mut() {
+            if !on {
+                driver.tap = None;
+            } else if driver.tap.is_none() {
+                driver.tap = Some(PacketTap::new(driver.session.options().version));
+            }
+        }
     }
 
     /// Whether the keepalive timer runs in a Worker (not throttled in hidden tabs).
@@ -417,8 +436,23 @@ impl Shared {
                 Notice::Settle { waiter, result } => settle(waiter, result),
                 Notice::Event(event) => Self::emit_event(shared, event),
                 Notice::Lost { reason, offline } => Self::emit_lost(shared, reason, offline),
+                Notice::Sent(packet) => Self::emit(shared, "packetsend", &[packet.into()]),
                 Notice::Messages(batch) => batch.deliver(&shared.topic_strings, &shared.dispatch),
             }
+        }
+    }
+
+    /// `packetreceive` for each packet a received frame completes, before the session acts on it.
+    fn tap_received(shared: &Rc<Self>, bytes: &[u8]) {
+        let packets = match shared.driver.try_borrow_mut() {
+            Ok(mut driver) => match driver.tap.as_mut() {
+                Some(tap) => tap.received(bytes),
+                None => return,
+            },
+            Err(_) => return,
+        };
+        for packet in packets {
+            Self::emit(shared, "packetreceive", &[packet.into()]);
         }
     }
 
@@ -517,6 +551,9 @@ impl Driver {
         let mut notices = Vec::new();
         loop {
             if let Some(bytes) = self.session.poll_transmit() {
+                if let Some(tap) = &self.tap {
+                    notices.extend(tap.sent(&bytes).into_iter().map(Notice::Sent));
+                }
                 self.send(&bytes);
                 continue;
             }
@@ -577,6 +614,9 @@ impl Driver {
 
     fn open_socket(&mut self, shared: &Rc<Shared>) {
         self.close_socket();
+        if let Some(tap) = self.tap.as_mut() {
+            tap.reset();
+        }
         self.socket_generation += 1;
         let generation = self.socket_generation;
         let weak: Weak<Shared> = Rc::downgrade(shared);
@@ -591,9 +631,12 @@ impl Driver {
             }
             match event {
                 SocketEvent::Open => Shared::input(&shared, |session, now| session.transport_opened(now)),
-                SocketEvent::Data { bytes, at } => Shared::input_at(&shared, at as u64, |session, now| {
-                    session.handle_bytes(now, &bytes)
-                }),
+                SocketEvent::Data { bytes, at } => {
+                    Shared::tap_received(&shared, &bytes);
+                    Shared::input_at(&shared, at as u64, |session, now| {
+                        session.handle_bytes(now, &bytes)
+                    });
+                }
                 SocketEvent::NotBinary => Shared::input(&shared, |session, now| session.not_mqtt_data(now)),
                 SocketEvent::Closed { code, reason } => {
                     if let Ok(mut driver) = shared.driver.try_borrow_mut() {

@@ -9,6 +9,7 @@ mod convert;
 mod errors;
 mod options;
 mod socket;
+mod tap;
 mod timer;
 mod url;
 

@@ -168,7 +168,7 @@ if (!libraryBuilt()) {
         counts.push(emitter.listenerCount('message') + emitter.listenerCount('error'));
         let unknown;
         try {
-          emitter.on('packetsend', f);
+          emitter.on('packetsent', f);
         } catch (error) {
           unknown = error.name;
         }
@@ -209,6 +209,49 @@ if (!libraryBuilt()) {
       } finally {
         await fake.stop();
       }
+    });
+
+    test('packetsend and packetreceive: each packet as MQTT.js shapes it, only while listened to', async () => {
+      const { result, errors } = await run(`
+        const lib = await import('/dist/scratch-mqtt.bundle.js');
+        await lib.load();
+        const client = lib.connect(${JSON.stringify(broker.wsUrl)}, { clientId: 'tap-1', username: 'u', password: 'secret', protocolVersion: 4 });
+        const sent = [];
+        const received = [];
+        const onSent = (p) => sent.push(p);
+        const onReceived = (p) => received.push(p);
+        client.on('packetsend', onSent).on('packetreceive', onReceived);
+        await new Promise((resolve) => client.once('connect', resolve));
+        const got = new Promise((resolve) => client.once('message', resolve));
+        await client.subscribeAsync('tap/t', { qos: 1 });
+        await client.publishAsync('tap/t', 'hi', { qos: 1 });
+        await got;
+        await new Promise((r) => setTimeout(r, 100)); // our PUBACK for the message
+        client.off('packetsend', onSent).off('packetreceive', onReceived);
+        const counts = [sent.length, received.length];
+        await client.publishAsync('tap/t', 'unheard', { qos: 1 });
+        await new Promise((r) => setTimeout(r, 100));
+        await client.endAsync();
+        const plain = (p) => ({ ...p, payload: p.payload ? new TextDecoder().decode(p.payload) : undefined });
+        return { sent: sent.map(plain), received: received.map(plain), counts, after: [sent.length, received.length] };`);
+      const by = (list, cmd) => list.filter((p) => p.cmd === cmd);
+      const [connect] = by(result.sent, 'connect');
+      assert.deepEqual(connect, { cmd: 'connect', length: connect.length, protocolVersion: 4, clientId: 'tap-1', clean: true, keepalive: 60, username: 'u', payload: undefined });
+      assert.ok(!JSON.stringify(result.sent).includes('secret'), 'never the password');
+      assert.equal(result.sent[0].cmd, 'connect');
+      const [subscribe] = by(result.sent, 'subscribe');
+      assert.deepEqual(subscribe.subscriptions, [{ topic: 'tap/t', qos: 1 }]);
+      const [publish] = by(result.sent, 'publish');
+      assert.deepEqual({ ...publish, messageId: 0 }, { cmd: 'publish', length: 2 + 5 + 2 + 2, topic: 'tap/t', payload: 'hi', qos: 1, retain: false, dup: false, messageId: 0 });
+      assert.deepEqual(by(result.sent, 'puback').length, 1, 'our PUBACK for the message');
+      assert.equal(result.received[0].cmd, 'connack');
+      assert.equal(result.received[0].returnCode, 0);
+      assert.deepEqual(by(result.received, 'suback')[0].granted, [1]);
+      assert.equal(by(result.received, 'suback')[0].messageId, subscribe.messageId);
+      assert.equal(by(result.received, 'puback')[0].messageId, publish.messageId);
+      assert.deepEqual(by(result.received, 'publish').map((p) => [p.topic, p.payload, p.qos]), [['tap/t', 'hi', 1]]);
+      assert.deepEqual(result.after, result.counts, 'no more packets reported once the listeners are gone');
+      assert.deepEqual(errors, []);
     });
 
     test('reconnecting, disconnecting and options, as MQTT.js code reads them', async () => {
