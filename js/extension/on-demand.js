@@ -31,7 +31,12 @@ export function registerOnDemand(Scratch, id, make) {
   manager.isExtensionLoaded = (extensionId) => {
     if (extensionId === id && !offered && !isLoaded(id)) {
       offered = true;
-      register(make());
+      try {
+        register(make());
+      } catch (error) {
+        // Never into the VM's project loading: it then reports the extension as missing.
+        console.error(`scratch-mqtt: could not add the ${id} blocks`, error);
+      }
     }
     return isLoaded(extensionId);
   };

@@ -468,6 +468,24 @@ test('with the VM in sight, IoT is registered only when the VM looks for it (a p
   assert.deepEqual(registered, ['mqtt', 'iot']);
 });
 
+test('a loader whose register throws later does not break the VM looking for IoT', () => {
+  const extensionManager = { isExtensionLoaded: () => false };
+  let calls = 0;
+  const register = () => {
+    if (++calls > 1) throw new Error('Too late to register new extensions.');
+  };
+  const logged = [];
+  const error = console.error;
+  console.error = (...args) => logged.push(args.join(' '));
+  try {
+    runUrlFile({ vm: { runtime: new StubRuntime(), extensionManager }, extensions: { unsandboxed: true, register } });
+    assert.equal(extensionManager.isExtensionLoaded('iot'), false);
+  } finally {
+    console.error = error;
+  }
+  assert.match(logged.join('\n'), /could not add the iot blocks/);
+});
+
 test('in TurboWarp, IoT becomes a builtin extension its project loader makes when a project names it', () => {
   const builtins = {};
   const registered = [];
