@@ -90,6 +90,73 @@ test('MQTT.js-style code type-checks through the package entry points (bundler a
   }
 });
 
+// Every export and every member of the page API, used once with the types a user would write.
+const WHOLE_API = `
+import {
+  load, connect, connectAsync, version, topicMatches, filterProblem, topicProblem, MqttClient,
+  type ConnectOptions, type Packet, type Payload, type MessagePacket, type ConnectDetails, type MqttError,
+  type EffectiveOptions, type Granted, type QoS,
+} from 'scratch-mqtt';
+
+await load();
+await load(new URL('./scratch-mqtt_bg.wasm', import.meta.url));
+const v: string = version();
+const m: boolean = topicMatches('a/+', 'a/b');
+const fp: string | undefined = filterProblem('a/#/b');
+const tp: string | undefined = topicProblem('a/+');
+const options: ConnectOptions = {
+  clientId: 'c', username: 'u', password: new Uint8Array([1]), keepalive: 30, clean: false, protocolVersion: 5,
+  reconnect: { initialDelay: 500, maxDelay: 5000, stableAfter: 10000 }, connectTimeout: 5000, pingTimeout: 2000,
+  maxInflight: 10, offlineQueueSize: 100,
+  will: { topic: 'w', payload: 'bye', qos: 1, retain: false, properties: { willDelayInterval: 5 } },
+  properties: { sessionExpiryInterval: 300 },
+};
+const client = new MqttClient('wss://mqtt.longan.link:8084/mqtt', options).start();
+const other: MqttClient = connect({ protocol: 'wss', hostname: 'mqtt.longan.link', port: 8084, path: '/mqtt' });
+const ready: MqttClient = await connectAsync('ws://127.0.0.1:8083/', { reconnect: false });
+const state: [boolean, boolean, boolean, string] = [client.connected, client.reconnecting, client.disconnecting, client.clientId];
+const effective: EffectiveOptions = client.options;
+const qos: QoS | undefined = (effective.maxInflight ?? 0) > 0 ? 1 : undefined;
+const onMessage = (topic: string, payload: Payload, packet: MessagePacket) => [topic, payload.text(), payload.toString('base64'), packet.qos, packet.retain, packet.properties?.userProperties];
+client
+  .on('connect', (details: ConnectDetails) => details.sessionPresent)
+  .on('reconnect', ({ attempt, delay }) => attempt + delay)
+  .on('close', () => {})
+  .on('offline', () => {})
+  .on('disconnect', (packet) => packet.reasonCode)
+  .on('error', (error: MqttError) => error.code)
+  .on('end', () => {})
+  .on('packetsend', (packet: Packet) => packet.cmd)
+  .on('packetreceive', (packet: Packet) => packet.messageId)
+  .once('message', onMessage)
+  .addListener('message', onMessage)
+  .removeListener('message', onMessage)
+  .off('message', onMessage)
+  .removeAllListeners('packetsend')
+  .removeAllListeners();
+const listening: number = client.listenerCount('message');
+const granted: Granted[] = await client.subscribe(['a', 'b'], { qos: 2, nl: true, rap: true, rh: 1 });
+await client.subscribeAsync({ c: { qos: 0 } });
+client.subscribe('d', (error, list) => list?.length).subscribe('e', { qos: 1 }, () => {});
+await client.unsubscribe('a');
+client.unsubscribe(['b'], () => {}).unsubscribe('c', {}, () => {});
+await client.unsubscribeAsync('d');
+await client.publish('t', 'text', { qos: 1, retain: true, properties: { contentType: 'text/plain', responseTopic: 'r', correlationData: 'x', userProperties: { k: ['1', '2'] }, messageExpiryInterval: 60 } });
+client.publish('t', new Uint8Array([1]), () => {}).publish('t', new ArrayBuffer(1), { qos: 0 }, () => {});
+await client.publishAsync('t', new DataView(new ArrayBuffer(2)));
+await client.end();
+client.end(() => {}).end(true, () => {}).end(true, {}, () => {});
+await other.endAsync();
+await ready.end(true);
+export { v, m, fp, tp, state, qos, listening, granted };
+`;
+
+test('the whole page API, every export and member, type-checks under --strict', () => {
+  const result = typecheck({ 'whole-api.ts': WHOLE_API }, { moduleResolution: 'bundler' });
+  assert.equal(result.output, '');
+  assert.equal(result.status, 0);
+});
+
 test('the classic script declares its global ScratchMQTT', () => {
   const source = `/// <reference path="./scratch-mqtt.global.d.ts" />\nconst client = ScratchMQTT.connect('wss://mqtt.longan.link:8084/mqtt');\nclient.on('offline', () => {});\nexport {};\n`;
   const result = typecheck({ 'global.ts': source });
