@@ -1,8 +1,9 @@
 // The page API (dist/scratch-mqtt.bundle.js and the classic dist/scratch-mqtt.global.js) in the
 // other two browser engines, Firefox ESR and WebKitGTK (Safari's engine, the one of every iPad
 // browser), driven through WebDriver (selenium-webdriver against geckodriver and WebKitWebDriver,
-// tests/support/engines.mjs), against mosquitto with a Python paho-mqtt peer. Chromium runs the
-// same API in bundle.e2e.test.mjs; the Rust shell runs in all three in tests/browser/wasm-tests.mjs.
+// tests/support/engines.mjs), against mosquitto with Python paho-mqtt peers; and the Scratch
+// extension in scratch-vm 5.0.300 in each. Chromium runs the same API in bundle.e2e.test.mjs and
+// the VMs in tests/scratch/; the Rust shell runs in all three in tests/browser/wasm-tests.mjs.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,26 +13,35 @@ import { after, before, describe, test } from 'node:test';
 import { Builder } from 'selenium-webdriver';
 import { libraryBuilt, LIBRARY, ROOT, startSite } from './harness.mjs';
 import { startMosquitto } from '../support/brokers.mjs';
-import { pahoPub } from '../support/peers.mjs';
+import { countingPublisher, mosquittoSub, pahoPub } from '../support/peers.mjs';
+import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
 import { startWebDriver } from '../support/engines.mjs';
 import { runCleanups } from '../support/cleanup.mjs';
 
 let broker;
 let site;
 let blank;
+/** The VM host page (tests/scratch/page) beside scratch-vm's web build, as one folder. */
+let vmHost;
+const BURST = 100;
 
 before(async () => {
   assert.ok(libraryBuilt(), `${path.relative(ROOT, LIBRARY)} is missing: run \`npm run build\` first`);
   broker = await startMosquitto();
   blank = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-blank-'));
   fs.writeFileSync(path.join(blank, 'index.html'), '<!doctype html><meta charset="utf-8"><title>blank</title>');
-  site = await startSite({ extraMounts: { '/blank/': blank } });
+  vmHost = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-vm-host-'));
+  for (const f of fs.readdirSync(path.join(ROOT, 'tests', 'scratch', 'page'))) {
+    fs.symlinkSync(path.join(ROOT, 'tests', 'scratch', 'page', f), path.join(vmHost, f));
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web', 'scratch-vm.js'), path.join(vmHost, 'scratch-vm.js'));
+  site = await startSite({ extraMounts: { '/blank/': blank, '/vm-host/': vmHost } });
 });
 
 after(async () => {
   await site?.close();
   await broker?.stop();
-  if (blank) fs.rmSync(blank, { recursive: true, force: true });
+  for (const dir of [blank, vmHost]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
   await runCleanups();
 });
 
@@ -98,6 +108,25 @@ for (const engine of ['firefox', 'webkit']) {
       assert.equal(received[3][3], 1);
       const ended = await inPage(driver, `await window.client.endAsync(); return window.client.connected;`);
       assert.equal(ended, false);
+    });
+
+    test(`the Scratch extension in scratch-vm: ${BURST} messages run the hat ${BURST} times in order; Chinese round trip`, async () => {
+      const p = new ProjectBuilder({ extensions: ['mqtt'] });
+      p.script([b.greenFlag(), b.connect(broker.wsUrl), b.subscribe(`vm/${engine}/#`, '1'), b.setVar('ready', { block: { opcode: 'mqtt_isConnected' } })]);
+      p.script([b.whenMessage(`vm/${engine}/burst`), b.addToList('burst', b.message())]);
+      p.script([b.whenMessage(`vm/${engine}/zh`), b.publishWith(b.message(), `vm/${engine}/echo`, '1', 'false')]);
+      await driver.get(`${site.url}vm-host/index.html`);
+      await inPage(driver, `await window.boot('unsandboxed', '${site.url}dist/scratch-mqtt-extension.js', ${JSON.stringify(JSON.stringify(p.toJSON()))}); return true;`);
+      const stage = (id) => driver.executeScript(`return window.stageValue(${JSON.stringify(id)})`);
+      await driver.wait(async () => (await stage('var-ready')) === true, 20000);
+      await countingPublisher(broker, { topic: `vm/${engine}/burst`, qos: 1, count: BURST }).done;
+      await driver.wait(async () => ((await stage('list-burst')) ?? []).length >= BURST, 20000);
+      assert.deepEqual(await stage('list-burst'), Array.from({ length: BURST }, (_, i) => String(i)));
+      const echo = mosquittoSub(broker, { topics: [`vm/${engine}/echo`], count: 1 });
+      await echo.ready;
+      await pahoPub(broker, { topic: `vm/${engine}/zh`, payload: '你好，Scratch 🐱', qos: 1 });
+      const [back] = await echo.messages;
+      assert.equal(back.payload.toString('utf8'), '你好，Scratch 🐱');
     });
 
     test('the classic script defines ScratchMQTT and a bad URL is a clear error', async () => {
