@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { launchBrowser, startSite, ROOT, CHROMIUM } from '../tests/browser/harness.mjs';
 import { startMosquitto } from '../tests/support/brokers.mjs';
 import { runCleanups } from '../tests/support/cleanup.mjs';
@@ -23,18 +24,24 @@ import { startFirehose, tcpPublish } from './servers.mjs';
 import { measureScratch, SCRATCH_PENDING, SCRATCH_MESSAGES } from './scratch.mjs';
 
 const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const QUICK = flag('--quick');
-const RUNS = Number(option('--runs', QUICK ? 1 : 3));
+const { values: opts } = parseArgs({
+  args,
+  options: {
+    quick: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    out: { type: 'string' },
+    only: { type: 'string', default: '' },
+    profile: { type: 'string', default: '' },
+  },
+});
+const QUICK = opts.quick;
+const RUNS = Number(opts.runs ?? (QUICK ? 1 : 3));
 // A partial run (--only) must not replace the recorded full run.
-const OUT = path.resolve(ROOT, option('--out', args.includes('--only') ? 'test-results/bench-partial.json' : 'bench/results.json'));
-const ONLY = new Set((option('--only', '') ?? '').split(',').filter(Boolean));
+const OUT = path.resolve(ROOT, opts.out ?? (opts.only ? 'test-results/bench-partial.json' : 'bench/results.json'));
+const ONLY = new Set(opts.only.split(',').filter(Boolean));
 const wanted = (group) => ONLY.size === 0 || ONLY.has(group);
-const PROFILE = new Set((option('--profile', '') ?? '').split(',').filter(Boolean));
+const PROFILE = new Set(opts.profile.split(',').filter(Boolean));
 
 const CONFIG = QUICK
   ? { fire16: 20_000, fire1k: 5_000, mosquitto: 5_000, pub0: 5_000, pub1: 1_000, rtt: 200, cold: RUNS, memory: 50_000, scratch: SCRATCH_MESSAGES.quick, scratchRuns: RUNS }
@@ -443,7 +450,7 @@ try {
   fs.writeFileSync(OUT, JSON.stringify(summary, null, 2) + '\n');
   console.log(`Wrote ${path.relative(ROOT, OUT)} (${summary.meta.durationSeconds} s; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}).`);
   if (summary.errors.length) console.log(`${summary.errors.length} measurement(s) failed:\n  ${summary.errors.join('\n  ')}`);
-  if (flag('--check')) {
+  if (opts.check) {
     // The smoke check: every client produced every number (the targets are never asserted).
     const missing = [];
     for (const f of FIGURES) {

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { escapeRegExp, glueWithInlinedWasm } from './wasm-inline.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +39,7 @@ const GLUE_NAME = 'scratch_mqtt';
 /** The single-file build must stay at or under this many gzip bytes (MQTT.js: 105 KB). */
 const BUNDLE_GZIP_TARGET = 40 * 1024;
 
-const args = parseArgs(process.argv.slice(2));
+const args = buildArgs(process.argv.slice(2));
 const crateDir = path.resolve(args.crate ?? process.env.SCRATCH_MQTT_CRATE ?? ROOT);
 const outDir = path.resolve(ROOT, args.out ?? 'dist');
 // The wrapper belongs to this repository's crate: another --crate gets one only when asked.
@@ -71,9 +72,8 @@ async function main() {
     const exported = jsExports(fs.readFileSync(path.join(stage, `${glueName}.d.ts`), 'utf8'));
     if (exported.length === 0) {
       const msg =
-        `${path.relative(ROOT, wasmIn)} exports no JavaScript API: the browser shell (src/wasm/, ` +
-        `#[wasm_bindgen] exports) is not in this crate yet, so there is no library to put in ` +
-        `${path.relative(ROOT, outDir)}/. The demo page will say so.`;
+        `${path.relative(ROOT, wasmIn)} exports no JavaScript API (no #[wasm_bindgen] exports), ` +
+        `so there is no library to put in ${path.relative(ROOT, outDir)}/. The demo page will say so.`;
       if (args.strict) throw new Error(msg);
       console.log(`\nNothing to ship: ${msg}`);
       return;
@@ -350,18 +350,28 @@ function run(cmd, argv, opts = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited with ${r.status ?? r.signal}`);
 }
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--strict') out.strict = true;
-    else if (a === '--crate' || a === '--out' || a === '--wrapper') out[a.slice(2)] = argv[++i];
-    else if (a === '--help' || a === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
-      process.exit(0);
-    } else throw new Error(`unknown option ${a}`);
+function buildArgs(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        crate: { type: 'string' },
+        out: { type: 'string' },
+        wrapper: { type: 'string' },
+        strict: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    console.error(`build: ${err.message} (see --help)`);
+    process.exit(2);
   }
-  return out;
+  if (values.help) {
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
+    process.exit(0);
+  }
+  return values;
 }
 
 // Last, so every const above is initialised before main() reads it.

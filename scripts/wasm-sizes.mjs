@@ -8,13 +8,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const topIndex = argv.indexOf('--top');
-const top = topIndex >= 0 ? Number(argv.splice(topIndex, 2)[1]) : 30;
-let file = argv[0];
+const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' } }, allowPositionals: true });
+const top = Number(values.top);
+let file = positionals[0];
 
 if (!file) {
   // The release profile, but keeping symbol names (strip = none) in a target folder of its own.

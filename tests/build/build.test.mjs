@@ -1,5 +1,5 @@
 // scripts/build.mjs on small crates this test writes to a temporary folder (the real shell is
-// built the same way once src/wasm/ exists): the ESM library and the single-file bundle load in
+// built the same way, by `npm run build`): the ESM library and the single-file bundle load in
 // Chromium, the bundle makes no second request, and a crate without exports is reported in words.
 // Compiled crates are cached in target/build-test/, so only the first run pays for wasm-bindgen.
 
