@@ -28,6 +28,8 @@ export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const SESSION_EXPIRY_S = 300;
 /** The property that carries a hat run's own message on its scratch-vm Thread. */
 export const THREAD_MESSAGE = 'scratchMqttMessage';
+/** The filter the run's message was already matched against when it was queued (or null). */
+const THREAD_FILTER = 'scratchMqttFilter';
 
 const DRAIN_INTERVAL_MS = 1000 / 60;
 const decoder = new TextDecoder('utf-8');
@@ -461,9 +463,11 @@ export class MqttEngine {
           const key = scriptKey(opcode, target, script.blockId);
           let queue = this.queues.get(key);
           if (!queue) {
-            queue = { opcode, target, blockId: script.blockId, items: [] };
+            queue = { opcode, target, blockId: script.blockId, items: [], filter };
             this.queues.set(key, queue);
           }
+          // What the hat's predicate needs not match again (a reporter's filter may change).
+          queue.filter = filter;
           if (queue.items.length >= QUEUE_LIMIT) {
             this.dropped++;
             return;
@@ -522,7 +526,10 @@ export class MqttEngine {
     this.slot.delete(key);
     const queue = this.queues.get(key);
     if (queue && queue.items[0] === message) queue.items.shift();
-    if (thread) thread[THREAD_MESSAGE] = message;
+    if (thread) {
+      thread[THREAD_MESSAGE] = message;
+      thread[THREAD_FILTER] = queue?.filter ?? null;
+    }
     return message;
   }
 
@@ -555,7 +562,10 @@ export class MqttEngine {
       if (!this.slot.has(key)) return false;
       message = this.take(key, thread);
     }
-    return this.matches(toText(topicArgument), message.topic);
+    const filter = toText(topicArgument);
+    // Matched once when the message was queued: no second trip into wasm per run.
+    if (thread[THREAD_FILTER] === filter) return true;
+    return this.matches(filter, message.topic);
   }
 
   /**

@@ -164,6 +164,25 @@ test('a burst to a busy script runs it once per message, in order, one run at a 
   clearTimeout(engine.drainTimer);
 });
 
+test('a message is matched once per hat script, when it is queued: the hat predicate does not cross into wasm again', () => {
+  let crossings = 0;
+  const counting = { ...noClient, topicMatches: (filter, name) => (crossings++, topicMatches(filter, name)) };
+  const { runtime, mqtt, engine } = setup({ client: counting });
+  const sprite = runtime.addTarget('Sprite1');
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'burst/#');
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'other');
+  const seen = [];
+  runtime.onRun = (thread) => seen.push(mqtt.message({}, { thread }));
+  for (let i = 0; i < 50; i++) engine.receive('burst/x', `m${i}`);
+  while (runtime.threads.length) {
+    runtime.finishAll();
+    engine.drain();
+  }
+  assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => `m${i}`));
+  assert.equal(crossings, 50 * 2, 'one topicMatches per hat script per message, none in the predicate');
+  clearTimeout(engine.drainTimer);
+});
+
 test('two hats with different filters each get their own; a message matching both runs both', () => {
   const { runtime, mqtt, engine } = setup();
   const sprite = runtime.addTarget('Sprite1');
