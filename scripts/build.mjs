@@ -97,7 +97,7 @@ async function main() {
         fs.rmSync(path.join(outDir, f), { recursive: true });
       }
     }
-    // snippets/ holds JS the Rust side declares inline (#[wasm_bindgen(inline_js)]); the glue imports it.
+    // snippets/ holds the JS halves of Rust modules (js/shell/, #[wasm_bindgen(module)]); the glue imports them.
     fs.cpSync(stage, outDir, { recursive: true });
     if (hasWrapper) {
       fs.copyFileSync(wrapper, path.join(outDir, `${NAME}.js`));

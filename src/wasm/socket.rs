@@ -11,20 +11,7 @@ use web_sys::{BinaryType, CloseEvent, Event, WebSocket};
 // type, and copying it into wasm memory from Rust cost four boundary crossings per frame; here
 // the bytes cross once, as the handler's argument, with the time they arrived. The clock is
 // here too, so frames and every other input are timed by the same one.
-#[wasm_bindgen(inline_js = "
-const clock = globalThis.performance ?? Date;
-export function now() {
-  return clock.now();
-}
-export function onBinaryMessage(ws, handler, onNotBinary) {
-  ws.onmessage = (event) => {
-    const data = event.data;
-    if (data instanceof ArrayBuffer) handler(new Uint8Array(data), clock.now());
-    // A text frame is not MQTT (MQTT-6.0.0-1): never fed to the decoder, it ends the connection.
-    else onNotBinary();
-  };
-}
-")]
+#[wasm_bindgen(module = "/js/shell/socket.js")]
 extern "C" {
     /// Milliseconds from the page's monotonic clock (`performance`, else `Date`).
     pub(crate) fn now() -> f64;
