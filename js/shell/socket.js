@@ -8,8 +8,10 @@ export function now() {
 export function onBinaryMessage(ws, handler, onNotBinary) {
   ws.onmessage = (event) => {
     const data = event.data;
-    if (data instanceof ArrayBuffer) handler(new Uint8Array(data), clock.now());
     // A text frame is not MQTT (MQTT-6.0.0-1): never fed to the decoder, it ends the connection.
-    else onNotBinary();
+    // Anything else is an ArrayBuffer (binaryType): tested by `typeof`, which, unlike
+    // `instanceof ArrayBuffer`, also holds when the socket's realm is not this module's.
+    if (typeof data === 'string') onNotBinary();
+    else handler(new Uint8Array(data), clock.now());
   };
 }

@@ -129,6 +129,27 @@ for (const engine of ['firefox', 'webkit']) {
       assert.equal(back.payload.toString('utf8'), '你好，Scratch 🐱');
     });
 
+    test('imported from another realm (WebDriver\'s own script realm), the library still receives', async () => {
+      // In Firefox, a WebDriver script's realm is not the page's: a frame's ArrayBuffer there is
+      // not `instanceof` the module's ArrayBuffer. Every frame used to end as ERR_PROTOCOL.
+      await driver.get(`${site.url}blank/`);
+      const result = await driver.executeAsyncScript(
+        `const done = arguments[arguments.length - 1];
+        (async () => {
+          const lib = await import('/dist/scratch-mqtt.bundle.js');
+          const client = await lib.connectAsync(arguments[0], { protocolVersion: 4 });
+          const got = new Promise((resolve) => client.once('message', (topic, payload) => resolve(payload.text())));
+          await client.subscribeAsync('engines/realm', { qos: 1 });
+          await client.publishAsync('engines/realm', 'across realms', { qos: 1 });
+          const text = await got;
+          await client.endAsync();
+          return text;
+        })().then((value) => done({ value }), (error) => done({ thrown: String(error?.code ?? '') + ' ' + String(error?.message ?? error) }));`,
+        broker.wsUrl,
+      );
+      assert.deepEqual(result, { value: 'across realms' });
+    });
+
     test('the classic script defines ScratchMQTT and a bad URL is a clear error', async () => {
       await driver.get(`${site.url}blank/`);
       const result = await inPage(
