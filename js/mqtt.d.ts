@@ -146,9 +146,43 @@ export interface ConnectDetails {
  * `ERR_BAD_QOS`, `ERR_BAD_PAYLOAD`, `ERR_PACKET_TOO_LARGE`, `ERR_QUEUE_FULL`, `ERR_TIMEOUT`,
  * `ERR_CLOSED`.
  */
+/**
+ * The codes the client gives its own failures: `src/wasm/errors.rs` `ErrorCode`, and
+ * `ERR_NOT_LOADED` (the library could not load). Kept equal by tests/build/types.test.mjs.
+ */
+export type OwnErrorCode =
+  | 'ERR_BAD_URL'
+  | 'ERR_MIXED_CONTENT'
+  | 'ERR_BAD_OPTIONS'
+  | 'ERR_BAD_INPUT'
+  | 'ERR_BAD_PAYLOAD'
+  | 'ERR_BAD_QOS'
+  | 'ERR_CLOSED'
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_UNREACHABLE'
+  | 'ERR_TIMEOUT'
+  | 'ERR_PROTOCOL'
+  | 'ERR_TOPIC_INVALID'
+  | 'ERR_PACKET_TOO_LARGE'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_QOS_NOT_SUPPORTED'
+  | 'ERR_RETAIN_NOT_SUPPORTED'
+  | 'ERR_WILDCARD_NOT_SUPPORTED'
+  | 'ERR_SHARED_SUBSCRIPTION_NOT_SUPPORTED'
+  | 'ERR_SUBSCRIPTION_ID_NOT_SUPPORTED'
+  | 'ERR_SUBSCRIBE_REFUSED'
+  | 'ERR_NOT_LOADED';
+
+/**
+ * Every `MqttError.code`: one of ours, or a broker's refusal named after its reason code
+ * (`ERR_NOT_AUTHORIZED`, `ERR_BAD_USER_NAME_OR_PASSWORD`, `ERR_UNSUPPORTED_PROTOCOL_VERSION`,
+ * `ERR_SERVER_SHUTTING_DOWN`, …; `ERR_REASON_0xNN` for a code without a name).
+ */
+export type ErrorCode = OwnErrorCode | `ERR_${string}`;
+
 export interface MqttError extends Error {
   name: 'MqttError';
-  code: string;
+  code: ErrorCode;
   /** For a refused subscribe: the whole answer, refused entries at qos 128. */
   granted?: Granted[];
 }

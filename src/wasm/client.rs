@@ -21,7 +21,7 @@ use crate::codec::{ProtocolVersion, QoS, RetainHandling, Subscription, Subscript
 
 use super::batch::{MessageBatch, TopicSlots};
 use super::convert::{self, payload_bytes, properties_object, set};
-use super::errors::{self, js_error};
+use super::errors::{self, Code, ErrorCode, js_error};
 use super::options::{self, JsPublishProperties};
 use super::socket::{Socket, SocketEvent};
 use super::tap::PacketTap;
@@ -128,9 +128,9 @@ impl Connection {
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, options: JsValue, dispatch: Function) -> Result<Connection, JsValue> {
         let broker = url::parse(url, page_protocol().as_deref()).map_err(|error| match error {
-            UrlError::Bad(message) => js_error("ERR_BAD_URL", &message),
+            UrlError::Bad(message) => js_error(ErrorCode::BadUrl, &message),
             UrlError::MixedContent => js_error(
-                "ERR_MIXED_CONTENT",
+                ErrorCode::MixedContent,
                 "this page is https, so the browser blocks ws:// to other hosts: use a wss:// URL",
             ),
         })?;
@@ -346,7 +346,7 @@ impl Connection {
         let op = match result {
             Some(Ok(op)) => op,
             Some(Err(error)) => return Promise::reject(&errors::from_client(&error)),
-            None => return Promise::reject(&js_error("ERR_CLOSED", "the client is busy")),
+            None => return Promise::reject(&js_error(ErrorCode::Closed, "the client is busy")),
         };
         // The operation's completion comes from the flush, after this promise is registered.
         let shared = self.shared.clone();
@@ -475,9 +475,10 @@ impl Shared {
         }
         let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
         let error = match &reason {
-            LostReason::TransportClosed(_) if never_connected => {
-                js_error("ERR_UNREACHABLE", &format!("cannot reach the broker: {reason}"))
-            }
+            LostReason::TransportClosed(_) if never_connected => js_error(
+                ErrorCode::Unreachable,
+                &format!("cannot reach the broker: {reason}"),
+            ),
             _ => errors::from_lost(&reason),
         };
         Self::emit(shared, "error", &[error]);
@@ -510,15 +511,11 @@ impl Shared {
             }
             Event::OfflineQueueOverflow { rejected } => {
                 let message = format!("not connected and the queue is full: {rejected} operations refused");
-                Self::emit(shared, "error", &[js_error("ERR_QUEUE_FULL", &message)]);
+                Self::emit(shared, "error", &[js_error(ErrorCode::QueueFull, &message)]);
             }
             Event::ResubscribeFailed { filter, reason } => {
                 let message = format!("the broker refused to subscribe again to {filter}: {reason}");
-                Self::emit(
-                    shared,
-                    "error",
-                    &[js_error(&errors::reason_code_error(reason), &message)],
-                );
+                Self::emit(shared, "error", &[js_error(Code::Refused(reason), &message)]);
             }
             Event::Closed => {
                 Self::finish_end(shared);
@@ -734,12 +731,12 @@ fn subscribe_result(
     let names: Vec<String> = refused.iter().map(|(f, code)| format!("{f} ({code})")).collect();
     // A specific refusal is named after its reason code; 0x80 (unspecified) is "refused".
     let code = if first_code.is_failure() && first_code.0 != 0x80 {
-        errors::reason_code_error(first_code)
+        Code::Refused(first_code)
     } else {
-        "ERR_SUBSCRIBE_REFUSED".into()
+        ErrorCode::SubscribeRefused.into()
     };
     let error = js_error(
-        &code,
+        code,
         &format!("the broker refused the subscription: {}", names.join(", ")),
     );
     let _ = Reflect::set(&error, &"granted".into(), &granted);
@@ -756,12 +753,12 @@ fn filter_list(value: &JsValue) -> Result<Vec<String>, JsValue> {
             .iter()
             .map(|item| {
                 item.as_string()
-                    .ok_or_else(|| js_error("ERR_TOPIC_INVALID", "topic filters are strings"))
+                    .ok_or_else(|| js_error(ErrorCode::TopicInvalid, "topic filters are strings"))
             })
             .collect();
     }
     Err(js_error(
-        "ERR_TOPIC_INVALID",
+        ErrorCode::TopicInvalid,
         "give a topic filter (a string) or a list of them",
     ))
 }
@@ -779,7 +776,12 @@ fn subscription_options(options: &JsValue) -> Result<SubscriptionOptions, JsValu
         None | Some(0.0) => RetainHandling::SendAtSubscribe,
         Some(1.0) => RetainHandling::SendAtNewSubscribe,
         Some(2.0) => RetainHandling::DoNotSend,
-        Some(_) => return Err(js_error("ERR_BAD_OPTIONS", "rh (retain handling) is 0, 1 or 2")),
+        Some(_) => {
+            return Err(js_error(
+                ErrorCode::BadOptions,
+                "rh (retain handling) is 0, 1 or 2",
+            ));
+        }
     };
     Ok(SubscriptionOptions {
         qos: convert::qos(&get(options, "qos"))?,
@@ -796,7 +798,7 @@ fn outgoing_message(
 ) -> Result<OutgoingMessage, JsValue> {
     let topic = topic
         .as_string()
-        .ok_or_else(|| js_error("ERR_TOPIC_INVALID", "the topic is a string"))?;
+        .ok_or_else(|| js_error(ErrorCode::TopicInvalid, "the topic is a string"))?;
     let mut message = OutgoingMessage::new(
         topic,
         payload_bytes(payload)?,

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::codec::{Properties, QoS};
 
-use super::errors::js_error;
+use super::errors::{ErrorCode, js_error};
 
 /// The JS string for a property name, made once per name: each string built from Rust costs a
 /// TextDecoder call, which was a fifth of the time of `publish` before names were kept.
@@ -49,7 +49,7 @@ pub(crate) fn payload_bytes(value: &JsValue) -> Result<Vec<u8>, JsValue> {
         return Ok(Vec::new());
     }
     Err(js_error(
-        "ERR_BAD_PAYLOAD",
+        ErrorCode::BadPayload,
         "a payload is a string or a Uint8Array",
     ))
 }
@@ -129,5 +129,5 @@ pub(crate) fn qos(value: &JsValue) -> Result<QoS, JsValue> {
         .as_f64()
         .filter(|n| n.fract() == 0.0 && (0.0..=2.0).contains(n))
         .and_then(|n| QoS::from_u8(n as u8))
-        .ok_or_else(|| js_error("ERR_BAD_QOS", "QoS is 0, 1 or 2"))
+        .ok_or_else(|| js_error(ErrorCode::BadQos, "QoS is 0, 1 or 2"))
 }

@@ -8,11 +8,87 @@ use wasm_bindgen::prelude::*;
 use crate::client::{ClientError, LostReason, OptionsError};
 use crate::codec::ReasonCode;
 
+/// The codes of failures that are ours to name; a broker's refusal is named after its reason
+/// code instead (`reason_code_error`). Mirrored once, as `ErrorCode`, in `js/mqtt.d.ts` (checked
+/// by `tests/build/types.test.mjs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorCode {
+    BadUrl,
+    MixedContent,
+    BadOptions,
+    BadInput,
+    BadPayload,
+    BadQos,
+    Closed,
+    ConnectionClosed,
+    Unreachable,
+    Timeout,
+    Protocol,
+    TopicInvalid,
+    PacketTooLarge,
+    QueueFull,
+    QosNotSupported,
+    RetainNotSupported,
+    WildcardNotSupported,
+    SharedSubscriptionNotSupported,
+    SubscriptionIdNotSupported,
+    SubscribeRefused,
+}
+
+impl ErrorCode {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::BadUrl => "ERR_BAD_URL",
+            Self::MixedContent => "ERR_MIXED_CONTENT",
+            Self::BadOptions => "ERR_BAD_OPTIONS",
+            Self::BadInput => "ERR_BAD_INPUT",
+            Self::BadPayload => "ERR_BAD_PAYLOAD",
+            Self::BadQos => "ERR_BAD_QOS",
+            Self::Closed => "ERR_CLOSED",
+            Self::ConnectionClosed => "ERR_CONNECTION_CLOSED",
+            Self::Unreachable => "ERR_UNREACHABLE",
+            Self::Timeout => "ERR_TIMEOUT",
+            Self::Protocol => "ERR_PROTOCOL",
+            Self::TopicInvalid => "ERR_TOPIC_INVALID",
+            Self::PacketTooLarge => "ERR_PACKET_TOO_LARGE",
+            Self::QueueFull => "ERR_QUEUE_FULL",
+            Self::QosNotSupported => "ERR_QOS_NOT_SUPPORTED",
+            Self::RetainNotSupported => "ERR_RETAIN_NOT_SUPPORTED",
+            Self::WildcardNotSupported => "ERR_WILDCARD_NOT_SUPPORTED",
+            Self::SharedSubscriptionNotSupported => "ERR_SHARED_SUBSCRIPTION_NOT_SUPPORTED",
+            Self::SubscriptionIdNotSupported => "ERR_SUBSCRIPTION_ID_NOT_SUPPORTED",
+            Self::SubscribeRefused => "ERR_SUBSCRIBE_REFUSED",
+        }
+    }
+}
+
+/// A failure's code: one of ours, or a broker's reason code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Code {
+    Ours(ErrorCode),
+    Refused(ReasonCode),
+}
+
+impl From<ErrorCode> for Code {
+    fn from(code: ErrorCode) -> Self {
+        Self::Ours(code)
+    }
+}
+
+impl Code {
+    fn text(self) -> String {
+        match self {
+            Self::Ours(code) => code.as_str().to_owned(),
+            Self::Refused(reason) => reason_code_error(reason),
+        }
+    }
+}
+
 /// A JS `Error` named `MqttError` with a `code`.
-pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
+pub(crate) fn js_error(code: impl Into<Code>, message: &str) -> JsValue {
     let error = Error::new(message);
     error.set_name("MqttError");
-    let _ = Reflect::set(&error, &"code".into(), &code.into());
+    let _ = Reflect::set(&error, &"code".into(), &code.into().text().into());
     error.into()
 }
 
@@ -37,44 +113,45 @@ pub(crate) fn reason_code_error(code: ReasonCode) -> String {
     out
 }
 
-pub(crate) fn lost_code(reason: &LostReason) -> String {
+pub(crate) fn lost_code(reason: &LostReason) -> Code {
     match reason {
-        LostReason::Refused { code, .. } => reason_code_error(*code),
-        LostReason::ConnectTimeout | LostReason::KeepAliveTimeout => "ERR_TIMEOUT".into(),
-        LostReason::Protocol(_) => "ERR_PROTOCOL".into(),
-        LostReason::ServerDisconnect { reason, .. } => reason_code_error(*reason),
-        LostReason::TransportClosed(_) => "ERR_CONNECTION_CLOSED".into(),
+        LostReason::Refused { code, .. } => Code::Refused(*code),
+        LostReason::ConnectTimeout | LostReason::KeepAliveTimeout => ErrorCode::Timeout.into(),
+        LostReason::Protocol(_) => ErrorCode::Protocol.into(),
+        LostReason::ServerDisconnect { reason, .. } => Code::Refused(*reason),
+        LostReason::TransportClosed(_) => ErrorCode::ConnectionClosed.into(),
     }
 }
 
-pub(crate) fn client_code(error: &ClientError) -> String {
-    match error {
-        ClientError::InvalidTopic(_) | ClientError::NoTopicFilters => "ERR_TOPIC_INVALID".into(),
-        ClientError::PacketTooLarge { .. } => "ERR_PACKET_TOO_LARGE".into(),
-        ClientError::QosNotSupported { .. } => "ERR_QOS_NOT_SUPPORTED".into(),
-        ClientError::RetainNotSupported => "ERR_RETAIN_NOT_SUPPORTED".into(),
-        ClientError::WildcardSubscriptionNotSupported => "ERR_WILDCARD_NOT_SUPPORTED".into(),
-        ClientError::SharedSubscriptionNotSupported => "ERR_SHARED_SUBSCRIPTION_NOT_SUPPORTED".into(),
-        ClientError::SubscriptionIdentifierNotSupported => "ERR_SUBSCRIPTION_ID_NOT_SUPPORTED".into(),
-        ClientError::NoLocalOnSharedSubscription => "ERR_BAD_OPTIONS".into(),
-        ClientError::OfflineQueueFull { .. } => "ERR_QUEUE_FULL".into(),
-        ClientError::Closed => "ERR_CLOSED".into(),
-        ClientError::Refused { reason, .. } => reason_code_error(*reason),
-        ClientError::ConnectionLost(reason) => lost_code(reason),
-        ClientError::Encode(_) => "ERR_BAD_INPUT".into(),
-    }
+pub(crate) fn client_code(error: &ClientError) -> Code {
+    let ours = match error {
+        ClientError::InvalidTopic(_) | ClientError::NoTopicFilters => ErrorCode::TopicInvalid,
+        ClientError::PacketTooLarge { .. } => ErrorCode::PacketTooLarge,
+        ClientError::QosNotSupported { .. } => ErrorCode::QosNotSupported,
+        ClientError::RetainNotSupported => ErrorCode::RetainNotSupported,
+        ClientError::WildcardSubscriptionNotSupported => ErrorCode::WildcardNotSupported,
+        ClientError::SharedSubscriptionNotSupported => ErrorCode::SharedSubscriptionNotSupported,
+        ClientError::SubscriptionIdentifierNotSupported => ErrorCode::SubscriptionIdNotSupported,
+        ClientError::NoLocalOnSharedSubscription => ErrorCode::BadOptions,
+        ClientError::OfflineQueueFull { .. } => ErrorCode::QueueFull,
+        ClientError::Closed => ErrorCode::Closed,
+        ClientError::Refused { reason, .. } => return Code::Refused(*reason),
+        ClientError::ConnectionLost(reason) => return lost_code(reason),
+        ClientError::Encode(_) => ErrorCode::BadInput,
+    };
+    ours.into()
 }
 
 pub(crate) fn from_client(error: &ClientError) -> JsValue {
-    js_error(&client_code(error), &error.to_string())
+    js_error(client_code(error), &error.to_string())
 }
 
 pub(crate) fn from_lost(reason: &LostReason) -> JsValue {
-    js_error(&lost_code(reason), &reason.to_string())
+    js_error(lost_code(reason), &reason.to_string())
 }
 
 pub(crate) fn from_options(error: &OptionsError) -> JsValue {
-    js_error("ERR_BAD_OPTIONS", &error.to_string())
+    js_error(ErrorCode::BadOptions, &error.to_string())
 }
 
 #[cfg(test)]

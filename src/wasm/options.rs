@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use crate::client::{LastWill, Options, ReconnectPolicy};
 use crate::codec::{Properties, ProtocolVersion, QoS};
 
-use super::errors::js_error;
+use super::errors::{ErrorCode, js_error};
 
 /// A payload or password given as a string (sent as UTF-8) or as bytes (`Uint8Array`, array).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -252,7 +252,7 @@ pub(crate) fn read<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T
             Some((key, culprit)) => format!("{what}.{key}: {}", text(culprit)),
             None => format!("{what}: {}", text(error)),
         };
-        js_error("ERR_BAD_OPTIONS", &message)
+        js_error(ErrorCode::BadOptions, &message)
     })
 }
 
@@ -298,7 +298,7 @@ pub(crate) fn parse(
             .find(|(name, _)| Reflect::has(value, &JsValue::from_str(name)).unwrap_or(false))
         {
             return Err(js_error(
-                "ERR_BAD_OPTIONS",
+                ErrorCode::BadOptions,
                 &format!("options.{name} is not supported: {why}"),
             ));
         }
@@ -306,7 +306,7 @@ pub(crate) fn parse(
         // (cheaper in code than `#[serde(flatten)]`).
         (read(value, "options")?, read(value, "options")?)
     };
-    let bad = |message: &str| js_error("ERR_BAD_OPTIONS", message);
+    let bad = |message: &str| js_error(ErrorCode::BadOptions, message);
 
     let version = match js.protocol_version.unwrap_or(4) {
         3 => ProtocolVersion::V3_1,

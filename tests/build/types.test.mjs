@@ -157,6 +157,23 @@ test('the whole page API, every export and member, type-checks under --strict', 
   assert.equal(result.status, 0);
 });
 
+test("the error codes in the types are the Rust shell's ErrorCode, once each (plus the JS side's ERR_NOT_LOADED)", () => {
+  const rust = fs.readFileSync(path.join(ROOT, 'src', 'wasm', 'errors.rs'), 'utf8');
+  const asStr = rust.slice(rust.indexOf('pub(crate) fn as_str(self)'), rust.indexOf('/// A failure\'s code'));
+  const ours = [...asStr.matchAll(/Self::\w+ => "(ERR_[A-Z_]+)"/g)].map((m) => m[1]);
+  const dts = fs.readFileSync(path.join(ROOT, 'js', 'mqtt.d.ts'), 'utf8');
+  const union = dts.slice(dts.indexOf('export type OwnErrorCode'), dts.indexOf(';', dts.indexOf('export type OwnErrorCode')));
+  const typed = [...union.matchAll(/'(ERR_[A-Z_]+)'/g)].map((m) => m[1]);
+  assert.ok(ours.length >= 20, `read ${ours.length} codes from errors.rs`);
+  assert.deepEqual(typed, [...ours, 'ERR_NOT_LOADED']);
+  // and no literal code is left outside errors.rs in the shell
+  for (const file of fs.readdirSync(path.join(ROOT, 'src', 'wasm'))) {
+    if (file === 'errors.rs') continue;
+    const text = fs.readFileSync(path.join(ROOT, 'src', 'wasm', file), 'utf8').split('#[cfg(test)]')[0];
+    assert.doesNotMatch(text, /js_error\(\s*"ERR_/, `src/wasm/${file} names a code as a string`);
+  }
+});
+
 test('the classic script declares its global ScratchMQTT', () => {
   const source = `/// <reference path="./scratch-mqtt.global.d.ts" />\nconst client = ScratchMQTT.connect('wss://mqtt.longan.link:8084/mqtt');\nclient.on('offline', () => {});\nexport {};\n`;
   const result = typecheck({ 'global.ts': source });
