@@ -4,7 +4,8 @@
 //
 // Block ids, opcodes, argument ids and block types are frozen: projects store them.
 
-import { MqttEngine, jsonGet, toText } from './engine.js';
+import { MqttEngine } from './engine.js';
+import { jsonGet, toText } from './casts.js';
 import { translate } from './i18n.js';
 import { BLOCK_ICON, menuIcon } from './icons.js';
 

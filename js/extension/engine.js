@@ -1,23 +1,16 @@
-// The engine behind the Scratch blocks: one MQTT connection per VM runtime, its status in words,
-// and the delivery of every received message to every matching hat script, in order, one run
-// at a time, never lost silently.
+// The engine behind the Scratch blocks: one MQTT connection per VM runtime and its status in
+// words; received messages go to the hat scripts through ./delivery.js.
 //
 // The connection logic (protocol, reconnect, resubscribe, QoS flows) lives in the client
 // (`MqttClient` from js/mqtt.js, injected as `client`); this file only waits on it with bounded
 // timeouts and turns its error codes into words.
-//
-// Delivery ("no lost messages"): Scratch starts a hat script with `runtime.startHats(opcode,
-// fields, target)`, which skips a script that is still running and then returns no thread for it.
-// So each hat script has its own FIFO queue; a message is removed from it only once a run of that
-// script has taken it. Just before `startHats`, the head of each queue is put in `#slot`; the hat's
-// predicate (called synchronously inside `startHats` by scratch-vm) copies it onto its own thread,
-// so `message` reports the message that started *this* run. Queues are drained on every frame
-// (TurboWarp's BEFORE_EXECUTE) and on a 1/60 s timer while anything is queued.
 
 import { translate } from './i18n.js';
+import { toBool, toQos, toText } from './casts.js';
+import { Delivery } from './delivery.js';
 
-/** Messages waiting per hat script before new ones are dropped (and counted in `status`). */
-export const QUEUE_LIMIT = 1000;
+export { QUEUE_LIMIT, THREAD_MESSAGE } from './delivery.js';
+
 /** `connect` waits at most this long for the broker's answer, then lets the script go on. */
 export const CONNECT_WAIT_MS = 10000;
 /** `subscribe`, `unsubscribe` and QoS 1/2 `publish` wait at most this long for the broker's ack. */
@@ -26,13 +19,7 @@ export const ACK_WAIT_MS = 10000;
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 /** How long the broker keeps a project's session after its link dropped (MQTT 5), in seconds. */
 export const SESSION_EXPIRY_S = 300;
-/** The property that carries a hat run's own message on its scratch-vm Thread. */
-export const THREAD_MESSAGE = 'scratchMqttMessage';
-/** The filter the run's message was already matched against when it was queued (or null). */
-const THREAD_FILTER = 'scratchMqttFilter';
 
-const DRAIN_INTERVAL_MS = 1000 / 60;
-const decoder = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
 
 /**
@@ -50,54 +37,6 @@ export function keptSession() {
     clientId: `scratch-${id}`,
     properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
   };
-}
-
-/** Block argument → text, whatever Scratch passed (numbers, booleans, undefined, objects). */
-export function toText(value) {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  try {
-    return String(value);
-  } catch {
-    return '';
-  }
-}
-
-/** QoS menu or reporter value → 0, 1 or 2; null when it is anything else. */
-export function toQos(value) {
-  const text = toText(value).trim();
-  if (!/^[0-2](\.0*)?$/.test(text)) return null;
-  return Number(text.slice(0, 1));
-}
-
-/** Retain menu or reporter value → boolean. */
-export function toBool(value) {
-  if (typeof value === 'boolean') return value;
-  const text = toText(value).trim().toLowerCase();
-  return text === 'true' || text === '1' || text === 'yes' || text === '是';
-}
-
-/** `path` (dot separated, `a.b.0`) of the JSON text `json`, as text; '' when absent or not JSON. */
-export function jsonGet(path, json) {
-  let value;
-  try {
-    value = JSON.parse(toText(json));
-  } catch {
-    return '';
-  }
-  const p = toText(path).trim();
-  if (p !== '') {
-    for (const key of p.split('.')) {
-      if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return '';
-      value = value[key];
-    }
-  }
-  if (value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return JSON.stringify(value);
 }
 
 function withTimeout(promise, ms) {
@@ -141,33 +80,18 @@ export class MqttEngine {
     this.clientApi = client;
     this.getLocale = getLocale;
     this.canConnect = canConnect;
-    this.hats = { ...hats };
     this.client = null;
     this.generation = 0;
     this.state = 'idle';
     this.failure = null;
     this.problem = null;
-    this.dropped = 0;
-    this.received = 0;
-    this.latest = null;
-    /** key → { opcode, target, blockId, items: [] } */
-    this.queues = new Map();
-    this.slot = new Map();
-    /** Sandboxed worker mode: opcode + filter → { filter, items, fired } (see polledPredicate). */
-    this.polled = new Map();
-    this.drainTimer = null;
-    this.draining = false;
+    this.delivery = new Delivery(runtime, (filter, topic) => this.matches(filter, topic), hats);
     if (runtime && typeof runtime.on === 'function') {
-      runtime.on('BEFORE_EXECUTE', () => this.drain());
+      runtime.on('BEFORE_EXECUTE', () => this.delivery.drain());
       // Stop (the red sign) clears the runs waiting to start; the connection stays (see README).
-      runtime.on('PROJECT_STOP_ALL', () => this.clearQueues());
+      runtime.on('PROJECT_STOP_ALL', () => this.delivery.clearQueues());
       runtime.on('RUNTIME_DISPOSED', () => this.disconnect());
     }
-  }
-
-  /** Registers a hat opcode (e.g. `mqtt_whenMessage`) and the id of its topic argument. */
-  addHat(opcode, topicArgument) {
-    this.hats[opcode] = topicArgument;
   }
 
   // ------------------------------------------------------------ status
@@ -204,7 +128,8 @@ export class MqttEngine {
       parts.push(`${this.t('status.reconnecting')} (${this.reason(this.failure)})`);
     } else parts.push(this.t(`status.${this.state}`));
     if (this.problem) parts.push(this.t(this.problem.key, this.problem.params));
-    if (this.dropped > 0) parts.push(this.t('status.dropped', { count: this.dropped }));
+    const { dropped } = this.delivery;
+    if (dropped > 0) parts.push(this.t('status.dropped', { count: dropped }));
     return parts.join(' · ');
   }
 
@@ -431,189 +356,20 @@ export class MqttEngine {
 
   // ------------------------------------------------------------ messages
 
-  /** The text of a payload (UTF-8; invalid bytes become U+FFFD, never an exception). */
-  static payloadText(payload) {
-    if (typeof payload === 'string') return payload;
-    try {
-      return decoder.decode(payload);
-    } catch {
-      return '';
-    }
-  }
-
+  /** Where the client's messages go: the hat scripts' queues (./delivery.js). */
   receive(topic, payload) {
-    const message = { topic: toText(topic), payload: MqttEngine.payloadText(payload) };
-    this.received++;
-    let held = false;
-    for (const hat of this.polled.values()) {
-      if (!this.matches(hat.filter, message.topic)) continue;
-      if (hat.items.length >= QUEUE_LIMIT) this.dropped++;
-      else hat.items.push(message);
-      held = true;
-    }
-    // In polled mode `message` is the one a hat released last; otherwise the latest received.
-    if (!held) this.latest = message;
-    const runtime = this.runtime;
-    if (!runtime || typeof runtime.allScriptsByOpcodeDo !== 'function') return;
-    for (const [opcode, argument] of Object.entries(this.hats)) {
-      try {
-        runtime.allScriptsByOpcodeDo(opcode, (script, target) => {
-          const filter = staticFilter(target, script.blockId, argument);
-          if (filter !== null && !this.matches(filter, message.topic)) return;
-          const key = scriptKey(opcode, target, script.blockId);
-          let queue = this.queues.get(key);
-          if (!queue) {
-            queue = { opcode, target, blockId: script.blockId, items: [], filter };
-            this.queues.set(key, queue);
-          }
-          // What the hat's predicate needs not match again (a reporter's filter may change).
-          queue.filter = filter;
-          if (queue.items.length >= QUEUE_LIMIT) {
-            this.dropped++;
-            return;
-          }
-          queue.items.push(message);
-        });
-      } catch (error) {
-        console.error('scratch-mqtt: could not queue a message', error);
-      }
-    }
-    this.drain();
+    this.delivery.receive(topic, payload);
   }
 
-  /** Starts the next run of every hat script that has a message waiting and is not running. */
-  drain() {
-    if (this.draining || !this.runtime) return;
-    this.draining = true;
-    try {
-      const starts = new Map(); // target → Set(opcode)
-      for (const [key, queue] of this.queues) {
-        const alive = typeof this.runtime.getTargetById !== 'function' || this.runtime.getTargetById(queue.target.id);
-        if (queue.items.length === 0 || !alive) {
-          this.queues.delete(key);
-          continue;
-        }
-        this.slot.set(key, queue.items[0]);
-        if (!starts.has(queue.target)) starts.set(queue.target, new Set());
-        starts.get(queue.target).add(queue.opcode);
-      }
-      for (const [target, opcodes] of starts) {
-        for (const opcode of opcodes) {
-          let threads;
-          try {
-            threads = this.runtime.startHats(opcode, null, target) ?? [];
-          } catch (error) {
-            console.error('scratch-mqtt: startHats failed', error);
-            threads = [];
-          }
-          for (const thread of threads) {
-            // A VM that evaluates the predicate later (not inside startHats): hand the message over now.
-            const key = scriptKey(opcode, target, thread.topBlock);
-            if (this.slot.has(key)) this.take(key, thread);
-          }
-        }
-      }
-    } finally {
-      this.slot.clear();
-      this.draining = false;
-    }
-    this.scheduleDrain();
+  addHat(opcode, topicArgument) {
+    this.delivery.addHat(opcode, topicArgument);
   }
 
-  /** Moves the head of `key`'s queue onto `thread`. */
-  take(key, thread) {
-    const message = this.slot.get(key);
-    this.slot.delete(key);
-    const queue = this.queues.get(key);
-    if (queue && queue.items[0] === message) queue.items.shift();
-    if (thread) {
-      thread[THREAD_MESSAGE] = message;
-      thread[THREAD_FILTER] = queue?.filter ?? null;
-    }
-    return message;
-  }
-
-  scheduleDrain() {
-    if (this.drainTimer !== null) return;
-    let pending = false;
-    for (const queue of this.queues.values()) if (queue.items.length) pending = true;
-    if (!pending) return;
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = null;
-      this.drain();
-    }, DRAIN_INTERVAL_MS);
-  }
-
-  clearQueues() {
-    this.queues.clear();
-    for (const hat of this.polled.values()) hat.items.length = 0;
-    this.slot.clear();
-  }
-
-  /** The hat predicate: true when this run has a message whose topic matches the hat's filter. */
   hatPredicate(opcode, topicArgument, util, polled = false) {
-    if (polled) return this.polledPredicate(opcode, topicArgument);
-    const thread = util?.thread;
-    if (!thread) return false;
-    let message = thread[THREAD_MESSAGE];
-    if (!message) {
-      const target = util.target ?? thread.target;
-      const key = scriptKey(opcode, target, thread.topBlock);
-      if (!this.slot.has(key)) return false;
-      message = this.take(key, thread);
-    }
-    const filter = toText(topicArgument);
-    // Matched once when the message was queued: no second trip into wasm per run.
-    if (thread[THREAD_FILTER] === filter) return true;
-    return this.matches(filter, message.topic);
+    return this.delivery.hatPredicate(opcode, topicArgument, util, polled);
   }
 
-  /**
-   * Sandboxed worker mode (no runtime, hats edge-activated and polled every frame): one queue per
-   * hat opcode and filter, released one message per true→false cycle (every other poll). The VM
-   * skips a trigger while the script still runs, so a script that spans frames can miss messages
-   * here: the limit of the sandbox, documented in the README.
-   */
-  polledPredicate(opcode, topicArgument) {
-    const filter = toText(topicArgument);
-    const key = `${opcode}\u0000${filter}`;
-    let hat = this.polled.get(key);
-    if (!hat) {
-      hat = { filter, items: [], fired: false };
-      this.polled.set(key, hat);
-    }
-    if (hat.fired) {
-      hat.fired = false;
-      return false;
-    }
-    if (hat.items.length === 0) return false;
-    this.latest = hat.items.shift();
-    hat.fired = true;
-    return true;
-  }
-
-  /** The message of this run (hat scripts) or the latest one (anywhere else). */
   messageFor(util) {
-    return util?.thread?.[THREAD_MESSAGE] ?? this.latest;
-  }
-}
-
-function scriptKey(opcode, target, blockId) {
-  return `${opcode}\u0000${target?.id}\u0000${blockId}`;
-}
-
-/** The hat's topic when it is typed in (a text shadow); null when a reporter fills the input. */
-function staticFilter(target, blockId, argument) {
-  try {
-    const blocks = target.blocks;
-    const hat = blocks.getBlock(blockId);
-    const input = hat?.inputs?.[argument];
-    if (!input) return null;
-    if (input.block !== input.shadow) return null;
-    const shadow = blocks.getBlock(input.shadow);
-    const field = shadow?.fields && Object.values(shadow.fields)[0];
-    return field ? toText(field.value) : null;
-  } catch {
-    return null;
+    return this.delivery.messageFor(util);
   }
 }

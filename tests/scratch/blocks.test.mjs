@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { MqttBlocks, IotBlocks } from '../../js/extension/blocks.js';
-import { QUEUE_LIMIT, jsonGet, toBool, toQos, toText } from '../../js/extension/engine.js';
+import { QUEUE_LIMIT } from '../../js/extension/engine.js';
+import { jsonGet, toBool, toQos, toText } from '../../js/extension/casts.js';
 import { MESSAGES, pickLocale } from '../../js/extension/i18n.js';
 import { StubRuntime } from './stub-runtime.mjs';
 import { nodeClient, ROOT } from './node-client.mjs';
@@ -157,11 +158,11 @@ test('a burst to a busy script runs it once per message, in order, one run at a 
   while (runtime.threads.length) {
     assert.equal(runtime.threads.filter((t) => t.status !== 'done').length, 1);
     runtime.finishAll();
-    engine.drain();
+    engine.delivery.drain();
   }
   assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => `m${i}`));
-  assert.equal(engine.dropped, 0);
-  clearTimeout(engine.drainTimer);
+  assert.equal(engine.delivery.dropped, 0);
+  clearTimeout(engine.delivery.drainTimer);
 });
 
 test('a message is matched once per hat script, when it is queued: the hat predicate does not cross into wasm again', () => {
@@ -176,11 +177,11 @@ test('a message is matched once per hat script, when it is queued: the hat predi
   for (let i = 0; i < 50; i++) engine.receive('burst/x', `m${i}`);
   while (runtime.threads.length) {
     runtime.finishAll();
-    engine.drain();
+    engine.delivery.drain();
   }
   assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => `m${i}`));
   assert.equal(crossings, 50 * 2, 'one topicMatches per hat script per message, none in the predicate');
-  clearTimeout(engine.drainTimer);
+  clearTimeout(engine.delivery.drainTimer);
 });
 
 test('two hats with different filters each get their own; a message matching both runs both', () => {
@@ -197,12 +198,12 @@ test('two hats with different filters each get their own; a message matching bot
   engine.receive('chat', 'hi');
   for (let i = 0; i < 5; i++) {
     runtime.finishAll();
-    engine.drain();
+    engine.delivery.drain();
   }
   assert.deepEqual(runs.get(temp), ['sensors/1/temp=20']);
   assert.deepEqual(runs.get(all), ['sensors/1/temp=20', 'sensors/1/hum=50']);
   assert.deepEqual(runs.get(other), ['chat=hi']);
-  clearTimeout(engine.drainTimer);
+  clearTimeout(engine.delivery.drainTimer);
 });
 
 test('message/messageTopic: each running script sees its own; elsewhere the latest', () => {
@@ -216,7 +217,7 @@ test('message/messageTopic: each running script sees its own; elsewhere the late
   engine.receive('x/2', 'two'); // both busy: queued
   assert.equal(mqtt.message({}, { thread: t1 }), 'one');
   runtime.finish(t1);
-  engine.drain();
+  engine.delivery.drain();
   const t3 = runtime.threads.find((t) => t !== t2);
   assert.equal(mqtt.message({}, { thread: t3 }), 'two');
   assert.equal(mqtt.messageTopic({}, { thread: t3 }), 'x/2');
@@ -224,7 +225,7 @@ test('message/messageTopic: each running script sees its own; elsewhere the late
   assert.equal(mqtt.message({}, { thread: {} }), 'two', 'outside a hat run: the latest');
   assert.equal(mqtt.message({}, undefined), 'two');
   assert.equal(mqtt.messageTopic(), 'x/2');
-  clearTimeout(engine.drainTimer);
+  clearTimeout(engine.delivery.drainTimer);
 });
 
 test('a reporter in the hat\'s topic input is evaluated per run', () => {
@@ -250,12 +251,12 @@ test('overflow: beyond the queue limit messages are counted and shown in status,
   runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', '#');
   for (let i = 0; i < QUEUE_LIMIT + 6; i++) engine.receive('t', String(i));
   // one is running, QUEUE_LIMIT wait (the running one was taken off the queue)
-  assert.equal(engine.dropped, 5);
+  assert.equal(engine.delivery.dropped, 5);
   assert.match(mqtt.status(), /5 messages dropped \(queue full\)/);
   const zh = setup({ locale: 'zh-cn' });
-  zh.engine.dropped = 3;
+  zh.engine.delivery.dropped = 3;
   assert.match(zh.mqtt.status(), /丢弃了 3 条消息/);
-  clearTimeout(engine.drainTimer);
+  clearTimeout(engine.delivery.drainTimer);
 });
 
 test('stop (PROJECT_STOP_ALL) clears the runs waiting to start, keeps the connection state', () => {
@@ -266,9 +267,9 @@ test('stop (PROJECT_STOP_ALL) clears the runs waiting to start, keeps the connec
   assert.equal(runtime.runs.length, 1);
   runtime.emit('PROJECT_STOP_ALL');
   runtime.finishAll();
-  engine.drain();
+  engine.delivery.drain();
   assert.equal(runtime.runs.length, 1);
-  assert.equal(engine.queues.size, 0);
+  assert.equal(engine.delivery.queues.size, 0);
 });
 
 test('CodeLab IoT hat and getComingMessage use the same engine and filters', () => {
@@ -281,7 +282,7 @@ test('CodeLab IoT hat and getComingMessage use the same engine and filters', () 
   engine.receive('/scratch3_sub', 'b');
   engine.receive('/other', 'c');
   runtime.finishAll();
-  engine.drain();
+  engine.delivery.drain();
   assert.deepEqual(seen, ['a', 'b']);
   assert.equal(iot.getComingMessage(), 'c');
   runtime.finishAll();
@@ -350,8 +351,8 @@ test('sandboxed worker mode (no runtime): the hat is edge-activated and polled, 
   const polls = Array.from({ length: 6 }, () => [mqtt.whenMessage({ TOPIC: 'w/+' }, {}), mqtt.message({}, {})]);
   assert.deepEqual(polls.map(([fired]) => fired), [true, false, true, false, false, false]);
   assert.deepEqual(polls.filter(([fired]) => fired).map(([, m]) => m), ['1', '2']);
-  engine.clearQueues();
-  engine.polled.clear();
+  engine.delivery.clearQueues();
+  engine.delivery.polled.clear();
 });
 
 // Every code the page API can report, and the one sentence `connection status` gives it.
