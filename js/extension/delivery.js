@@ -54,7 +54,8 @@ export class Delivery {
   static payloadText(payload) {
     if (typeof payload === 'string') return payload;
     try {
-      return decoder.decode(payload);
+      // The client's payloads decode themselves (js/shell/batch.js); other bytes are decoded here.
+      return typeof payload?.text === 'function' ? payload.text() : decoder.decode(payload);
     } catch {
       return '';
     }
