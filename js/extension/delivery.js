@@ -43,6 +43,7 @@ export class Delivery {
     this.polled = new Map();
     this.drainTimer = null;
     this.draining = false;
+    this.drainQueued = false;
   }
 
   /** Registers a hat opcode (e.g. `mqtt_whenMessage`) and the id of its topic argument. */
@@ -61,7 +62,27 @@ export class Delivery {
     }
   }
 
+  /** Queues a message for every matching hat script and starts the scripts that are free. */
   receive(topic, payload) {
+    this.enqueue(topic, payload);
+    this.drain();
+  }
+
+  /**
+   * The client's path: the messages of one frame arrive in one synchronous run of listener
+   * calls, so they are queued as they come and drained once, when that run is over.
+   */
+  receiveFromClient(topic, payload) {
+    this.enqueue(topic, payload);
+    if (this.drainQueued) return;
+    this.drainQueued = true;
+    queueMicrotask(() => {
+      this.drainQueued = false;
+      this.drain();
+    });
+  }
+
+  enqueue(topic, payload) {
     const message = { topic: toText(topic), payload: Delivery.payloadText(payload) };
     this.received++;
     let held = false;
@@ -98,7 +119,6 @@ export class Delivery {
         console.error('scratch-mqtt: could not queue a message', error);
       }
     }
-    this.drain();
   }
 
   /** Starts the next run of every hat script that has a message waiting and is not running. */

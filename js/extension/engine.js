@@ -241,7 +241,7 @@ export class MqttEngine {
         }
       });
       client.on('message', (topic, payload) => {
-        if (current()) this.receive(topic, payload);
+        if (current()) this.delivery.receiveFromClient(topic, payload);
       });
       try {
         client.start();

@@ -184,6 +184,29 @@ test('a message is matched once per hat script, when it is queued: the hat predi
   clearTimeout(engine.delivery.drainTimer);
 });
 
+test("a frame's messages from the client are queued as they come and drained once, after the frame", async () => {
+  const { runtime, mqtt, engine } = setup();
+  const sprite = runtime.addTarget('Sprite1');
+  runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'frame');
+  let startHats = 0;
+  const start = runtime.startHats.bind(runtime);
+  runtime.startHats = (...args) => (startHats++, start(...args));
+  const seen = [];
+  runtime.onRun = (thread) => seen.push(mqtt.message({}, { thread }));
+  // what the client's listener gets for one WebSocket frame: 64 calls in one synchronous run
+  for (let i = 0; i < 64; i++) engine.delivery.receiveFromClient('frame', `m${i}`);
+  assert.equal(startHats, 0, 'nothing drained in the middle of the frame');
+  await Promise.resolve();
+  assert.equal(startHats, 1, 'one drain for the frame');
+  assert.deepEqual(seen, ['m0']);
+  while (runtime.threads.length) {
+    runtime.finishAll();
+    engine.delivery.drain();
+  }
+  assert.deepEqual(seen, Array.from({ length: 64 }, (_, i) => `m${i}`));
+  clearTimeout(engine.delivery.drainTimer);
+});
+
 test('two hats with different filters each get their own; a message matching both runs both', () => {
   const { runtime, mqtt, engine } = setup();
   const sprite = runtime.addTarget('Sprite1');
