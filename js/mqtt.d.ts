@@ -190,7 +190,9 @@ export interface MqttError extends Error {
 export interface MqttClientEvents {
   connect: (details: ConnectDetails) => void;
   reconnect: (details: { attempt: number; delay: number }) => void;
+  /** A connection closed: each lost link or failed attempt, and `end()` of a connected client. */
   close: () => void;
+  /** The client went offline: once per outage, however many attempts fail before it is back. */
   offline: () => void;
   /** MQTT 5: the broker sent DISCONNECT (an `error` with its reason code and `close` follow). */
   disconnect: (packet: { cmd: 'disconnect'; reasonCode: number; properties?: { reasonString?: string } }) => void;
