@@ -6,14 +6,13 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { ROOT, launchBrowser, startSite } from '../browser/harness.mjs';
+import { launchBrowser, startSite } from '../browser/harness.mjs';
 import { startMosquitto } from '../support/brokers.mjs';
 import { countingPublisher } from '../support/peers.mjs';
 import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
+import { VM_HOST_MOUNTS, openVm } from '../scratch/vm-host.mjs';
 import { record, requireLibrary, restartsDuring, size, until } from './support.mjs';
 
-const VM_WEB = path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web');
 const RUN = size({ count: 200, rate: 50, restarts: 2, everyMs: 1300, downMs: 1000 }, { count: 1000, rate: 50, restarts: 3, everyMs: 5000, downMs: 2000 });
 
 describe('broker restarts through the Scratch extension (scratch-vm, mosquitto with persistence)', () => {
@@ -23,7 +22,7 @@ describe('broker restarts through the Scratch extension (scratch-vm, mosquitto w
   before(async () => {
     requireLibrary();
     broker = await startMosquitto();
-    site = await startSite({ extraMounts: { '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page') } });
+    site = await startSite({ extraMounts: VM_HOST_MOUNTS });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -37,11 +36,8 @@ describe('broker restarts through the Scratch extension (scratch-vm, mosquitto w
     p.script([b.greenFlag(), b.connect(broker.wsUrl, '', ''), b.subscribe('scratch/q1', '1'), b.subscribe('scratch/q2', '2'), b.setVar('ready', 'yes')]);
     p.script([b.whenMessage('scratch/q1'), b.addToList('q1', b.message())]);
     p.script([b.whenMessage('scratch/q2'), b.addToList('q2', b.message())]);
-    const page = await browser.newPage();
+    const page = await openVm(browser, site, { project: p });
     try {
-      await page.route('**/vm-host/scratch-vm.js', (route) => route.fulfill({ path: path.join(VM_WEB, 'scratch-vm.js') }));
-      await page.goto(`${site.url}vm-host/index.html`);
-      await page.evaluate(([url, json]) => window.boot('unsandboxed', url, json), [`${site.url}dist/scratch-mqtt-extension.js`, JSON.stringify(p.toJSON())]);
       await page.waitForFunction(() => window.stageValue('var-ready') === 'yes', null, { timeout: 20000 });
       const publishers = [1, 2].map((qos) =>
         countingPublisher(broker, { topic: `scratch/q${qos}`, qos, count: RUN.count, rate: RUN.rate, protocolVersion: 5, clientId: `scratch-pub-${qos}` }),

@@ -16,16 +16,8 @@ import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
 import { mosquittoPub, mosquittoSub, pahoPub } from '../support/peers.mjs';
 import { killOnExit, runCleanups } from '../support/cleanup.mjs';
 import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
-import { editorDir } from '../support/editors.mjs';
+import { VANILLA, VMS, VM_HOST_MOUNTS, openVm as openVmPage } from './vm-host.mjs';
 
-/** Each VM: its web build's folder and the file that defines it (served as /vm-host/scratch-vm.js). */
-const VMS = [
-  { name: 'scratch-vm 5.0.300', dir: async () => path.join(ROOT, 'node_modules', 'scratch-vm', 'dist', 'web'), script: 'scratch-vm.js' },
-  { name: '@scratch/scratch-vm 15.1.1', dir: () => editorDir('scratch-vm-15'), script: 'scratch-vm.js' },
-  { name: 'TurboWarp (@turbowarp/packager 3.13.0)', dir: () => editorDir('turbowarp'), script: 'scaffolding-min.js' },
-];
-const [VANILLA] = VMS;
-const EXTENSION = { unsandboxed: '/dist/scratch-mqtt-extension.js', builtin: '/dist/scratch3_mqtt/index.js', worker: '/dist/scratch-mqtt-extension.js' };
 const BURST = 500;
 const [USER, PASS] = ['guest', TEST_USERS.guest];
 
@@ -35,8 +27,7 @@ let browser;
 
 before(async () => {
   broker = await startMosquitto({ users: TEST_USERS });
-  for (const vm of VMS) vm.web = await vm.dir();
-  site = await startSite({ extraMounts: { '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page') } });
+  site = await startSite({ extraMounts: VM_HOST_MOUNTS });
   browser = await launchBrowser();
 });
 
@@ -49,22 +40,7 @@ after(async () => {
 
 const wsUrl = () => `ws://127.0.0.1:${broker.wsPort}/`;
 
-/** A page with `vm`'s web build beside the host page (its worker is ./extension-worker.js, its chunks ./chunks/). */
-async function vmPage(vm) {
-  const page = await browser.newPage();
-  await page.route(/\/vm-host\/(scratch-vm\.js|extension-worker\.js|chunks\/[\w.~-]+)$/, (route) => {
-    const file = new URL(route.request().url()).pathname.replace(/^\/vm-host\//, '');
-    route.fulfill({ path: path.join(vm.web, file === 'scratch-vm.js' ? vm.script : file) });
-  });
-  await page.goto(`${site.url}vm-host/index.html`);
-  return page;
-}
-
-async function openVm(mode, project, vm = VANILLA) {
-  const page = await vmPage(vm);
-  await page.evaluate(([m, url, json]) => window.boot(m, url, json), [mode, `${site.url.replace(/\/$/, '')}${EXTENSION[mode]}`, typeof project === 'string' ? project : JSON.stringify(project.toJSON())]);
-  return page;
-}
+const openVm = (mode, project, vm = VANILLA) => openVmPage(browser, site, { mode, project, vm });
 
 async function waitFor(page, fn, arg, timeout = 20000) {
   await page.waitForFunction(fn, arg, { timeout, polling: 50 });
