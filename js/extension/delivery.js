@@ -104,7 +104,7 @@ export class Delivery {
           const key = scriptKey(opcode, target, script.blockId);
           let queue = this.queues.get(key);
           if (!queue) {
-            queue = { opcode, target, blockId: script.blockId, items: [], filter };
+            queue = { opcode, target, blockId: script.blockId, items: [], filter: null };
             this.queues.set(key, queue);
           }
           // What the hat's predicate needs not match again (a reporter's filter may change).
