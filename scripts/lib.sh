@@ -84,33 +84,32 @@ ensure_python_peers() {
     python3 -m pip install --quiet --disable-pip-version-check --break-system-packages paho-mqtt
 }
 
+# A tool that cargo builds, at exactly `version`: installed when it is missing or another version.
+# `ensure_cargo_tool BINARY CRATE VERSION WHY [CARGO INSTALL FLAGS...]`
+ensure_cargo_tool() {
+  local binary="$1" crate="$2" want="$3" why="$4" have=""
+  shift 4
+  # Under `set -o pipefail` a missing tool fails the pipeline: ask only when it is on the PATH.
+  if command -v "$binary" >/dev/null 2>&1; then
+    have="$("$binary" --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)"
+  fi
+  [ "$have" = "$want" ] && return 0
+  echo "Installing $crate $want $why (${have:-not installed}; once, a few minutes)..."
+  cargo install --quiet "$@" "$crate" --version "$want" ||
+    die "could not install $crate $want (cargo install ${*:+$* }$crate --version $want)"
+}
+
 # The wasm-bindgen CLI must be exactly the version Cargo.toml pins (`wasm-bindgen = "=X"`).
 # No --locked: the registry mirror lacks a version its lockfile pins (see toolchain notes).
 ensure_wasm_bindgen_cli() {
-  local want have
+  local want
   want="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/Cargo.toml")"
   [ -n "$want" ] || die "Cargo.toml does not pin wasm-bindgen with ="
-  # Under `set -o pipefail` a missing CLI fails the pipeline: ask only when it is on the PATH.
-  have=""
-  if command -v wasm-bindgen >/dev/null 2>&1; then
-    have="$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)"
-  fi
-  if [ "$have" != "$want" ]; then
-    echo "Installing wasm-bindgen-cli $want to match the crate (${have:-not installed}; once, a few minutes)..."
-    cargo install --quiet wasm-bindgen-cli --version "$want" ||
-      die "could not install wasm-bindgen-cli $want (cargo install wasm-bindgen-cli --version $want)"
-  fi
+  ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$want" "to match the crate"
 }
 
 # geckodriver drives Firefox for the wasm-bindgen browser tests; Debian does not package it.
 GECKODRIVER_VERSION=0.37.1
 ensure_geckodriver() {
-  local have=""
-  if command -v geckodriver >/dev/null 2>&1; then
-    have="$(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)"
-  fi
-  [ "$have" = "$GECKODRIVER_VERSION" ] && return 0
-  echo "Installing geckodriver $GECKODRIVER_VERSION for the Firefox tests (${have:-not installed}; once, a few minutes)..."
-  cargo install --quiet --locked geckodriver --version "$GECKODRIVER_VERSION" ||
-    die "could not install geckodriver $GECKODRIVER_VERSION (cargo install --locked geckodriver --version $GECKODRIVER_VERSION)"
+  ensure_cargo_tool geckodriver geckodriver "$GECKODRIVER_VERSION" "for the Firefox tests" --locked
 }
