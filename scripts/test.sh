@@ -34,18 +34,18 @@ cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
 step "Lints (cargo clippy -D warnings)"
 cargo clippy --quiet --all-targets -- -D warnings
-# src/wasm/ exists only on wasm32: lint it (and the browser tests) there too.
-cargo clippy --quiet --target "$WASM_TARGET" --lib --test browser -- -D warnings
+# The shell (src/) exists only on wasm32: lint it (and the browser tests) there too.
+cargo clippy --quiet -p scratch-mqtt --target "$WASM_TARGET" --lib --test browser -- -D warnings
 
 step "Native tests (cargo test)"
 cargo test 2>&1 | tee -a "$LOG"
 
 step "WebAssembly release build (cargo build --release --target $WASM_TARGET)"
-cargo build --quiet --release --target "$WASM_TARGET" --lib
+cargo build --quiet --release -p scratch-mqtt --target "$WASM_TARGET" --lib
 ls -l target/"$WASM_TARGET"/release/*.wasm | awk '{ print $5 " bytes  " $9 }'
 
 step "Differential test against mqtt-packet (node --test)"
-# tests/interop/bridge.mjs builds examples/codec_bridge.rs itself (cargo build --example).
+# tests/interop/bridge.mjs builds core/examples/codec_bridge.rs itself (cargo build --example).
 node --test --test-reporter=spec tests/interop/*.test.mjs 2>&1 | tee -a "$LOG"
 
 step "Fuzz crate compiles (cargo check --manifest-path fuzz/Cargo.toml)"

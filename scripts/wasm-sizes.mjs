@@ -19,7 +19,7 @@ let file = positionals[0];
 if (!file) {
   // The release profile, but keeping symbol names (strip = none) in a target folder of its own.
   const targetDir = path.join(ROOT, 'target', 'wasm-sizes');
-  const r = spawnSync('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib'], {
+  const r = spawnSync('cargo', ['build', '--release', '-p', 'scratch-mqtt', '--target', 'wasm32-unknown-unknown', '--lib'], {
     cwd: ROOT,
     stdio: 'inherit',
     env: { ...process.env, CARGO_TARGET_DIR: targetDir, CARGO_PROFILE_RELEASE_STRIP: 'none', CARGO_PROFILE_RELEASE_DEBUG: '0' },

@@ -1,19 +1,64 @@
 //! # scratch-mqtt
 //!
-//! An MQTT 3.1 / 3.1.1 / 5.0 client for the browser, built as a sans-IO core and a thin
-//! WebAssembly shell:
+//! The browser shell of Scratch MQTT: the only Rust that imports wasm-bindgen, web-sys and
+//! js-sys, and the only place that reads a clock. It drives the sans-IO session of
+//! [`scratch_mqtt_core`] with a WebSocket (`socket`) and a Worker-backed timer (`timer`), and
+//! exposes `Connection` to JavaScript; the MQTT.js-like API around it is `js/mqtt.js`.
 //!
-//! - [`codec`]: the wire format — packets as data, an incremental decoder, an encoder;
-//! - [`topic`]: topic name and filter rules, and matching;
-//! - [`client`]: the client session state machine. It performs no I/O and never reads a clock:
-//!   bytes and the current time go in, bytes to send, events and the next deadline come out;
-//! - `wasm` (only on `wasm32`): the browser shell over the WebSocket API, and the JS API.
-//!
-//! See `ARCHITECTURE.md` for the invariants that keep these layers apart.
+//! The crate exists only on `wasm32`; elsewhere it compiles to nothing. See `ARCHITECTURE.md`.
 
-pub mod client;
-pub mod codec;
-pub mod topic;
+#![cfg(target_arch = "wasm32")]
 
-#[cfg(target_arch = "wasm32")]
-pub mod wasm;
+mod batch;
+mod client;
+mod convert;
+mod errors;
+mod options;
+mod socket;
+mod tap;
+mod timer;
+mod url;
+
+pub use client::Connection;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs once when the module is instantiated: Rust panics become readable console errors
+/// instead of "unreachable executed".
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version, for bug reports.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Whether a message on topic `name` matches the subscription `filter` (`+`, `#`, `$`-topics,
+/// `$share/…`): the same rule the client uses, for routing messages to local handlers. An
+/// invalid filter or name matches nothing (JS callers pass whatever a user typed).
+#[wasm_bindgen(js_name = topicMatches)]
+pub fn topic_matches(filter: &str, name: &str) -> bool {
+    use scratch_mqtt_core::topic;
+    topic::validate_filter(filter).is_ok()
+        && topic::validate_name(name).is_ok()
+        && topic::matches(filter, name)
+}
+
+/// Why `filter` is not a valid subscription filter, or `undefined` when it is.
+#[wasm_bindgen(js_name = filterProblem)]
+pub fn filter_problem(filter: &str) -> Option<String> {
+    scratch_mqtt_core::topic::validate_filter(filter)
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// Why `name` is not a valid topic to publish to, or `undefined` when it is.
+#[wasm_bindgen(js_name = topicProblem)]
+pub fn topic_problem(name: &str) -> Option<String> {
+    scratch_mqtt_core::topic::validate_name(name)
+        .err()
+        .map(|e| e.to_string())
+}

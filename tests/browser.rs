@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, JSON, Promise, Reflect, Uint8Array};
-use scratch_mqtt::wasm::Connection;
+use scratch_mqtt::Connection;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use scratch_mqtt::codec::{
+use scratch_mqtt_core::codec::{
     DecodeError, DecodeOptions, EncodeOptions, Packet, ProtocolVersion, Status, decode, encode,
 };
 

@@ -12,8 +12,8 @@
 use std::collections::{HashMap, HashSet};
 
 use libfuzzer_sys::fuzz_target;
-use scratch_mqtt::client::{Client, Event, OpId, Options, OutgoingMessage};
-use scratch_mqtt::codec::{
+use scratch_mqtt_core::client::{Client, Event, OpId, Options, OutgoingMessage};
+use scratch_mqtt_core::codec::{
     Ack, ConnAck, DecodeOptions, Disconnect, EncodeOptions, Packet, Properties, ProtocolVersion, Publish,
     QoS, ReasonCode, Status, SubAck, Subscription, SubscriptionOptions, UnsubAck, decode, encode,
 };

@@ -64,12 +64,12 @@ const ENGINES = {
 const engines = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(ENGINES);
 const failed = [];
 try {
-  if ((await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--lib'], env)) !== 0) failed.push('unit tests (--lib)');
+  if ((await run('cargo', ['test', '-p', 'scratch-mqtt', '--target', 'wasm32-unknown-unknown', '--lib'], env)) !== 0) failed.push('unit tests (--lib)');
   for (const name of engines) {
     const engine = ENGINES[name];
     if (!engine) throw new Error(`unknown engine "${name}"; engines: ${Object.keys(ENGINES).join(', ')}`);
     console.log(`\n--- tests/browser.rs in ${name} (${engine.driver}) ---`);
-    const code = await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--test', 'browser'], { ...env, ...(await engine.env()) });
+    const code = await run('cargo', ['test', '-p', 'scratch-mqtt', '--target', 'wasm32-unknown-unknown', '--test', 'browser'], { ...env, ...(await engine.env()) });
     if (code !== 0) failed.push(`tests/browser.rs in ${name}`);
   }
 } finally {

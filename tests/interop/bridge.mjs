@@ -1,4 +1,4 @@
-// Talks to examples/codec_bridge.rs, our codec behind a JSON-lines pipe, and to mqtt-packet.
+// Talks to core/examples/codec_bridge.rs, our codec behind a JSON-lines pipe, and to mqtt-packet.
 // One bridge process serves a whole test file: requests are pipelined and matched by id.
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function buildBridge() {
   const out = execFileSync(
     'cargo',
-    ['build', '--quiet', '--example', 'codec_bridge', '--message-format=json-render-diagnostics'],
+    ['build', '--quiet', '-p', 'scratch-mqtt-core', '--example', 'codec_bridge', '--message-format=json-render-diagnostics'],
     { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 },
   );
   for (const line of out.split('\n')) {
