@@ -17,9 +17,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { launchBrowser, startSite, ROOT, CHROMIUM } from '../tests/browser/harness.mjs';
-import { startMosquitto } from '../tests/support/brokers.mjs';
-import { runCleanups } from '../tests/support/cleanup.mjs';
+import { launchBrowser, startSite, ROOT, CHROMIUM } from '../harness/browser.mjs';
+import { startMosquitto } from '../harness/brokers.mjs';
+import { runCleanups } from '../harness/cleanup.mjs';
 import { startFirehose, tcpPublish } from './servers.mjs';
 import { measureScratch, SCRATCH_PENDING, SCRATCH_MESSAGES } from './scratch.mjs';
 

@@ -16,8 +16,8 @@
 // Returns the medians over the runs, and every run.
 
 import path from 'node:path';
-import { ROOT } from '../tests/browser/harness.mjs';
-import { ProjectBuilder, b } from '../scripts/scratch-project.mjs';
+import { ROOT } from '../harness/browser.mjs';
+import { ProjectBuilder, b } from '../harness/scratch-project.mjs';
 import { tcpPublish } from './servers.mjs';
 
 export const SCRATCH_PENDING = 'not measured';

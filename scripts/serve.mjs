@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAedes } from './aedes-broker.mjs';
-import { startStaticServer } from './static-server.mjs';
+import { startAedes } from '../harness/aedes-broker.mjs';
+import { startStaticServer } from '../harness/static-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';

@@ -59,14 +59,14 @@ node scripts/build.mjs --strict
 
 step "Demo page, single files, build, types and test brokers in Chromium; the page API in Firefox ESR and WebKitGTK; real peers"
 # Real mosquitto and aedes brokers; peers mosquitto_pub/sub, paho-mqtt and MQTT.js.
-node --test --test-reporter=spec tests/support/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
+node --test --test-reporter=spec tests/harness/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"
 
 step "Scratch extension: blocks (stub runtime), real client in Node, manifest, three VMs and the official editor in Chromium"
 # Unit tests against a stub runtime, the blocks with the wasm client against aedes and mosquitto,
 # extension-manifest.json against the built files, scratch-vm 5 (npm), @scratch/scratch-vm 15 and
 # TurboWarp's VM in Chromium loading the extension each way, and the official editor (scratch-gui
-# 15, fetched once as pinned tarballs by tests/support/editors.mjs), with peers mosquitto_pub/sub
+# 15, fetched once as pinned tarballs by harness/editors.mjs), with peers mosquitto_pub/sub
 # and paho-mqtt.
 node --test --test-reporter=spec tests/scratch/*.test.mjs 2>&1 | tee -a "$LOG"
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, LIBRARY, launchBrowser, libraryBuilt, startSite } from './harness.mjs';
-import { startAedes } from '../support/brokers.mjs';
+import { ROOT, LIBRARY, launchBrowser, libraryBuilt, startSite } from '../../harness/browser.mjs';
+import { startAedes } from '../../harness/brokers.mjs';
 
 if (!libraryBuilt()) {
   test('the single-file builds in Chromium', () => {
@@ -183,7 +183,7 @@ if (!libraryBuilt()) {
     });
 
     test('an MQTT 5 server DISCONNECT is a disconnect event with the packet, then error and close', async () => {
-      const { startScriptedBroker, CONNACK_5 } = await import('../support/fake-brokers.mjs');
+      const { startScriptedBroker, CONNACK_5 } = await import('../../harness/fake-brokers.mjs');
       // Server DISCONNECT 0x8B "server shutting down" with reason string "maintenance".
       const reason = Buffer.from('maintenance');
       const disconnect = Buffer.concat([Buffer.from([0xe0, 2 + 3 + reason.length, 0x8b, 3 + reason.length, 0x1f, 0x00, reason.length]), reason]);
@@ -255,7 +255,7 @@ if (!libraryBuilt()) {
     });
 
     test('reconnecting, disconnecting and options, as MQTT.js code reads them', async () => {
-      const { startScriptedBroker, CONNACK_311 } = await import('../support/fake-brokers.mjs');
+      const { startScriptedBroker, CONNACK_311 } = await import('../../harness/fake-brokers.mjs');
       // The first connection is cut after its CONNACK; the second one stays.
       const fake = await startScriptedBroker((ws, index) => {
         ws.send(CONNACK_311);

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, LIBRARY, launchBrowser, libraryBuilt, startSite } from './harness.mjs';
-import { startMosquitto } from '../support/brokers.mjs';
-import { startSilentBroker } from '../support/fake-brokers.mjs';
+import { ROOT, LIBRARY, launchBrowser, libraryBuilt, startSite } from '../../harness/browser.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { startSilentBroker } from '../../harness/fake-brokers.mjs';
 
 const STRICT_CSP = "script-src 'self' 'wasm-unsafe-eval'";
 

@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, launchBrowser, libraryBuilt, screenshotPath, startSite } from './harness.mjs';
+import { ROOT, launchBrowser, libraryBuilt, screenshotPath, startSite } from '../../harness/browser.mjs';
 import { STRINGS } from '../../www/i18n.js';
 
 const STATES = ['disconnected', 'connecting', 'connected', 'reconnecting', 'offline', 'unavailable'];

@@ -5,9 +5,9 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMosquitto, startAedes, TEST_USERS } from '../support/brokers.mjs';
-import { mosquittoPub, mosquittoSub, pahoPub, pahoSub, mqttjsPeer } from '../support/peers.mjs';
-import { launchBrowser, screenshotPath, startSite } from './harness.mjs';
+import { startMosquitto, startAedes, TEST_USERS } from '../../harness/brokers.mjs';
+import { mosquittoPub, mosquittoSub, pahoPub, pahoSub, mqttjsPeer } from '../../harness/peers.mjs';
+import { launchBrowser, screenshotPath, startSite } from '../../harness/browser.mjs';
 
 export const CHINESE = '你好，Scratch！温度 23.5°C';
 export const BINARY = Buffer.from([0x00, 0xff, 0x10, 0x80, 0x0d, 0x0a, 0x7f, 0xc3, 0x28]);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import path from 'node:path';
-import { LIBRARY, ROOT, libraryBuilt } from './harness.mjs';
+import { LIBRARY, ROOT, libraryBuilt } from '../../harness/browser.mjs';
 import { demoScenarios } from './demo-scenarios.mjs';
 
 test('the library is built', () => {

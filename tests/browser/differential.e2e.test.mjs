@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launchBrowser, ROOT, startSite } from './harness.mjs';
-import { startMosquitto } from '../support/brokers.mjs';
-import { startFaultProxy } from '../support/fault-proxy.mjs';
-import { runCleanups } from '../support/cleanup.mjs';
+import { launchBrowser, ROOT, startSite } from '../../harness/browser.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { startFaultProxy } from '../../harness/fault-proxy.mjs';
+import { runCleanups } from '../../harness/cleanup.mjs';
 
 let broker;
 let proxy;

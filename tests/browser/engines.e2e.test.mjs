@@ -1,7 +1,7 @@
 // The page API (dist/scratch-mqtt.bundle.js and the classic dist/scratch-mqtt.global.js) in the
 // other two browser engines, Firefox ESR and WebKitGTK (Safari's engine, the one of every iPad
 // browser), driven through WebDriver (selenium-webdriver against geckodriver and WebKitWebDriver,
-// tests/support/engines.mjs), against mosquitto with Python paho-mqtt peers; and the Scratch
+// harness/engines.mjs), against mosquitto with Python paho-mqtt peers; and the Scratch
 // extension in scratch-vm 5.0.300 in each. Chromium runs the same API in bundle.e2e.test.mjs and
 // the VMs in tests/scratch/; the Rust shell runs in all three in tests/browser/wasm-tests.mjs.
 
@@ -11,12 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Builder } from 'selenium-webdriver';
-import { libraryBuilt, LIBRARY, ROOT, startSite } from './harness.mjs';
-import { startMosquitto } from '../support/brokers.mjs';
-import { countingPublisher, mosquittoSub, pahoPub } from '../support/peers.mjs';
-import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
-import { startWebDriver } from '../support/engines.mjs';
-import { runCleanups } from '../support/cleanup.mjs';
+import { libraryBuilt, LIBRARY, ROOT, startSite } from '../../harness/browser.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { countingPublisher, mosquittoSub, pahoPub } from '../../harness/peers.mjs';
+import { ProjectBuilder, b } from '../../harness/scratch-project.mjs';
+import { startWebDriver } from '../../harness/engines.mjs';
+import { runCleanups } from '../../harness/cleanup.mjs';
 
 let broker;
 let site;

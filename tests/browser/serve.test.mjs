@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launchBrowser, libraryBuilt } from './harness.mjs';
-import { startStaticServer } from '../../scripts/static-server.mjs';
-import { killOnExit } from '../support/cleanup.mjs';
-import { freePorts } from '../support/net.mjs';
-import { mqttjsPeer } from '../support/peers.mjs';
+import { ROOT, launchBrowser, libraryBuilt } from '../../harness/browser.mjs';
+import { startStaticServer } from '../../harness/static-server.mjs';
+import { killOnExit } from '../../harness/cleanup.mjs';
+import { freePorts } from '../../harness/net.mjs';
+import { mqttjsPeer } from '../../harness/peers.mjs';
 
 function startServe(env) {
   const child = killOnExit(

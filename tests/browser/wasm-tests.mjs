@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 
-import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
-import { onCleanup, runCleanups } from '../support/cleanup.mjs';
-import { miniBrowser, which, xvfbDisplay } from '../support/engines.mjs';
-import { startFaultProxy } from '../support/fault-proxy.mjs';
+import { startMosquitto, TEST_USERS } from '../../harness/brokers.mjs';
+import { onCleanup, runCleanups } from '../../harness/cleanup.mjs';
+import { miniBrowser, which, xvfbDisplay } from '../../harness/engines.mjs';
+import { startFaultProxy } from '../../harness/fault-proxy.mjs';
 
 const open = await startMosquitto();
 const auth = await startMosquitto({ users: TEST_USERS });

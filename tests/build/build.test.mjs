@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ROOT, launchBrowser } from '../browser/harness.mjs';
-import { startStaticServer } from '../../scripts/static-server.mjs';
+import { ROOT, launchBrowser } from '../../harness/browser.mjs';
+import { startStaticServer } from '../../harness/static-server.mjs';
 
 const BUILD = path.join(ROOT, 'scripts/build.mjs');
 const TARGET_DIR = path.join(ROOT, 'target', 'build-test');
@@ -112,7 +112,7 @@ describe('scripts/build.mjs', () => {
     assert.equal(WebAssembly.Module.customSections(mod, 'name').length, 0);
     assert.equal(WebAssembly.Module.customSections(mod, 'producers').length, 0);
     // The bundle carries the module inline, compressed: it is larger than the base64 of the
-    // module's DEFLATE stream (the build checks that its inflater gives back the module).
+    // module's DEFLATE stream (the build checks that the browser's inflater gives back the module).
     const bundle = fs.readFileSync(path.join(dist, 'scratch-mqtt.bundle.js'));
     const deflated = zlib.deflateRawSync(wasm, { level: 9 });
     assert.ok(bundle.length > (deflated.length * 4) / 3, 'the wasm is not inlined');
@@ -135,6 +135,13 @@ describe('scripts/build.mjs', () => {
       ['/dist/scratch-mqtt.bundle.js'],
       'the single file fetched something else',
     );
+
+    // Without DecompressionStream the single file cannot unpack its module: init() says why.
+    const old = await inBrowser(
+      dist,
+      `delete globalThis.DecompressionStream; const m = await import('/dist/scratch-mqtt.bundle.js'); try { await m.default(); return 'loaded'; } catch (e) { return e.message; }`,
+    );
+    assert.match(old.result, /too old for Scratch MQTT: it lacks DecompressionStream/);
 
     const classic = await inBrowser(
       dist,

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, launchBrowser, libraryBuilt, screenshotPath } from '../browser/harness.mjs';
-import { startStaticServer } from '../../scripts/static-server.mjs';
-import { startAedes } from '../support/brokers.mjs';
+import { ROOT, launchBrowser, libraryBuilt, screenshotPath } from '../../harness/browser.mjs';
+import { startStaticServer } from '../../harness/static-server.mjs';
+import { startAedes } from '../../harness/brokers.mjs';
 
 const PREFIX = '/a/deep/path/';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT } from '../browser/harness.mjs';
+import { ROOT } from '../../harness/browser.mjs';
 
 const DIST = path.join(ROOT, 'dist');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

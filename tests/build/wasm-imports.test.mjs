@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../browser/harness.mjs';
+import { ROOT } from '../../harness/browser.mjs';
 
 const WASM = path.join(ROOT, 'dist', 'scratch_mqtt_bg.wasm');
 

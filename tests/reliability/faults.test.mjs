@@ -4,10 +4,10 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMosquitto } from '../support/brokers.mjs';
-import { startFaultProxy } from '../support/fault-proxy.mjs';
-import { startSilentBroker } from '../support/fake-brokers.mjs';
-import { mosquittoPub } from '../support/peers.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { startFaultProxy } from '../../harness/fault-proxy.mjs';
+import { startSilentBroker } from '../../harness/fake-brokers.mjs';
+import { mosquittoPub } from '../../harness/peers.mjs';
 import {
   browserAndSite,
   installTracker,

@@ -7,8 +7,8 @@
 import { test, describe, before, after } from 'node:test';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { ROOT, launchBrowser, startSite } from '../browser/harness.mjs';
-import { CONNACK_311, connackFor, startScriptedBroker } from '../support/fake-brokers.mjs';
+import { ROOT, launchBrowser, startSite } from '../../harness/browser.mjs';
+import { CONNACK_311, connackFor, startScriptedBroker } from '../../harness/fake-brokers.mjs';
 import { browserAndSite, installTracker, openLibraryPage, pageMemory, record, totalBytes, waitForEvent } from './support.mjs';
 
 const bytes = (...values) => Buffer.from(values.flat());
@@ -125,7 +125,7 @@ describe('a hostile broker seen from the demo page and from a Scratch project', 
   });
 
   test('a Scratch project shows it in connection status, reconnects, and nothing is thrown into the VM', async () => {
-    const { ProjectBuilder, b } = await import('../../scripts/scratch-project.mjs');
+    const { ProjectBuilder, b } = await import('../../harness/scratch-project.mjs');
     const broker = await startScriptedBroker(attack);
     const p = new ProjectBuilder({ extensions: ['mqtt'] });
     p.script([b.greenFlag(), b.connect(broker.url, '', ''), b.forever([b.setVar('status', b.status())])]);

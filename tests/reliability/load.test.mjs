@@ -5,8 +5,8 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMosquitto } from '../support/brokers.mjs';
-import { mqttjsPeer } from '../support/peers.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { mqttjsPeer } from '../../harness/peers.mjs';
 import { browserAndSite, openLibraryPage, pageMemory, record, size, sleep, totalBytes, until } from './support.mjs';
 
 const SUBSCRIPTIONS = 1000;

@@ -7,8 +7,8 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMosquitto } from '../support/brokers.mjs';
-import { countingPublisher, countingSubscriber } from '../support/peers.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { countingPublisher, countingSubscriber } from '../../harness/peers.mjs';
 import { browserAndSite, openLibraryPage, record, restartsDuring, size, until } from './support.mjs';
 
 const FORWARD = size(

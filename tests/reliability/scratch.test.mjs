@@ -6,10 +6,10 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startSite } from '../browser/harness.mjs';
-import { startMosquitto } from '../support/brokers.mjs';
-import { countingPublisher } from '../support/peers.mjs';
-import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
+import { launchBrowser, startSite } from '../../harness/browser.mjs';
+import { startMosquitto } from '../../harness/brokers.mjs';
+import { countingPublisher } from '../../harness/peers.mjs';
+import { ProjectBuilder, b } from '../../harness/scratch-project.mjs';
 import { VM_HOST_MOUNTS, openVm } from '../scratch/vm-host.mjs';
 import { record, requireLibrary, restartsDuring, size, until } from './support.mjs';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, after } from 'node:test';
-import { ROOT, RESULTS, LIBRARY, launchBrowser, libraryBuilt, startSite } from '../browser/harness.mjs';
+import { ROOT, RESULTS, LIBRARY, launchBrowser, libraryBuilt, startSite } from '../../harness/browser.mjs';
 
 export const SOAK = process.env.SMQ_SOAK === '1';
 

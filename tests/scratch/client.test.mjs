@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MqttBlocks, IotBlocks } from '../../js/extension/blocks.js';
 import { MAX_PAYLOAD_BYTES } from '../../js/extension/engine.js';
-import { startAedes, startMosquitto, TEST_USERS } from '../support/brokers.mjs';
-import { mosquittoPub, mosquittoSub } from '../support/peers.mjs';
-import { runCleanups } from '../support/cleanup.mjs';
+import { startAedes, startMosquitto, TEST_USERS } from '../../harness/brokers.mjs';
+import { mosquittoPub, mosquittoSub } from '../../harness/peers.mjs';
+import { runCleanups } from '../../harness/cleanup.mjs';
 import { StubRuntime } from './stub-runtime.mjs';
 import { nodeClient } from './node-client.mjs';
 

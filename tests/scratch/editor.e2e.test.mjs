@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshotPath, ROOT } from '../browser/harness.mjs';
-import { startStaticServer } from '../../scripts/static-server.mjs';
-import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
-import { mosquittoPub, mosquittoSub } from '../support/peers.mjs';
-import { onCleanup, runCleanups } from '../support/cleanup.mjs';
-import { editorDir } from '../support/editors.mjs';
-import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
+import { launchBrowser, screenshotPath, ROOT } from '../../harness/browser.mjs';
+import { startStaticServer } from '../../harness/static-server.mjs';
+import { startMosquitto, TEST_USERS } from '../../harness/brokers.mjs';
+import { mosquittoPub, mosquittoSub } from '../../harness/peers.mjs';
+import { onCleanup, runCleanups } from '../../harness/cleanup.mjs';
+import { editorDir } from '../../harness/editors.mjs';
+import { ProjectBuilder, b } from '../../harness/scratch-project.mjs';
 
 const [USER, PASS] = ['guest', TEST_USERS.guest];
 

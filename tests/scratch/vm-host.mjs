@@ -3,8 +3,8 @@
 // opening one with a project.
 
 import path from 'node:path';
-import { ROOT } from '../browser/harness.mjs';
-import { editorDir } from '../support/editors.mjs';
+import { ROOT } from '../../harness/browser.mjs';
+import { editorDir } from '../../harness/editors.mjs';
 
 /** Mount it with startSite({ extraMounts: VM_HOST_MOUNTS }). */
 export const VM_HOST_MOUNTS = { '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page') };

@@ -1,8 +1,8 @@
 // The extension in real Scratch VMs in headless Chromium: scratch-vm 5.0.300 (npm), the current
-// official @scratch/scratch-vm 15 and TurboWarp's VM (tests/support/editors.mjs), each from its web
+// official @scratch/scratch-vm 15 and TurboWarp's VM (harness/editors.mjs), each from its web
 // build. Loaded each way: (a) unsandboxed URL file (all three; TurboWarp through its own loader),
 // (b) builtin drop-in and (c) vanilla sandboxed worker (scratch-vm 5). Projects are built here
-// (scripts/scratch-project.mjs); peers mosquitto_pub and Python paho-mqtt talk to the project
+// (harness/scratch-project.mjs); peers mosquitto_pub and Python paho-mqtt talk to the project
 // through mosquitto.
 // Run: npm run build && node --test tests/scratch/vm.e2e.test.mjs
 
@@ -11,11 +11,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, startSite, ROOT } from '../browser/harness.mjs';
-import { startMosquitto, TEST_USERS } from '../support/brokers.mjs';
-import { mosquittoPub, mosquittoSub, pahoPub } from '../support/peers.mjs';
-import { killOnExit, runCleanups } from '../support/cleanup.mjs';
-import { ProjectBuilder, b } from '../../scripts/scratch-project.mjs';
+import { launchBrowser, startSite, ROOT } from '../../harness/browser.mjs';
+import { startMosquitto, TEST_USERS } from '../../harness/brokers.mjs';
+import { mosquittoPub, mosquittoSub, pahoPub } from '../../harness/peers.mjs';
+import { killOnExit, runCleanups } from '../../harness/cleanup.mjs';
+import { ProjectBuilder, b } from '../../harness/scratch-project.mjs';
 import { VANILLA, VMS, VM_HOST_MOUNTS, openVm as openVmPage } from './vm-host.mjs';
 
 const BURST = 500;

@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startStaticServer } from '../../scripts/static-server.mjs';
-import { onCleanup } from '../support/cleanup.mjs';
+import { startStaticServer } from './static-server.mjs';
+import { onCleanup } from './cleanup.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 export const LIBRARY = path.join(ROOT, 'dist', 'scratch-mqtt.js');
 export const RESULTS = path.join(ROOT, 'test-results');

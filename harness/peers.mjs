@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { killOnExit } from './cleanup.mjs';
 
-const PAHO_PEER = fileURLToPath(new URL('../peers/paho_peer.py', import.meta.url));
-const COUNTING_PEER = fileURLToPath(new URL('../peers/counting_peer.py', import.meta.url));
+const PAHO_PEER = fileURLToPath(new URL('./peers/paho_peer.py', import.meta.url));
+const COUNTING_PEER = fileURLToPath(new URL('./peers/counting_peer.py', import.meta.url));
 const PROTOCOL_FLAG = { 3: 'mqttv31', 4: 'mqttv311', 5: 'mqttv5' };
 
 /** The credentials a peer uses for `broker`: its first test user when it has a password file. */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { editorDir } from './editors.mjs';
+import { editorDir } from '../../harness/editors.mjs';
 
 /** A fresh folder, removed when test `t` ends. */
 function scratchDir(t) {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { startMosquitto, startAedes, TEST_USERS } from './brokers.mjs';
+import { startMosquitto, startAedes, TEST_USERS } from '../../harness/brokers.mjs';
 
 const peerOptions = { reconnectPeriod: 0, connectTimeout: 5000 };
 

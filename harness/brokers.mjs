@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { startAedes as startAedesBroker } from '../../scripts/aedes-broker.mjs';
+import { startAedes as startAedesBroker } from './aedes-broker.mjs';
 import { forgetFolder, killOnExit, onCleanup, removeOnExit } from './cleanup.mjs';
 import { freePorts, waitForPort } from './net.mjs';
 
@@ -81,7 +81,7 @@ export async function startMosquitto(options = {}) {
 
   function writeConfig() {
     const lines = [
-      '# Written by tests/support/brokers.mjs for one test run.',
+      '# Written by harness/brokers.mjs for one test run.',
       'per_listener_settings false',
       `allow_anonymous ${users ? 'false' : 'true'}`,
       'persistence true',

@@ -4,8 +4,8 @@
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startMosquitto, startAedes, TEST_USERS } from './brokers.mjs';
-import { mosquittoPub, mosquittoSub, pahoPub, pahoSub, mqttjsPeer } from './peers.mjs';
+import { startMosquitto, startAedes, TEST_USERS } from '../../harness/brokers.mjs';
+import { mosquittoPub, mosquittoSub, pahoPub, pahoSub, mqttjsPeer } from '../../harness/peers.mjs';
 
 // Every byte value that trips text handling: NUL, invalid UTF-8, CR/LF, tab, and multi-byte UTF-8.
 const BINARY = Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x80, 0x0d, 0x0a, 0x09, ...Buffer.from('末尾')]);
@@ -98,7 +98,7 @@ describe('peer failures are loud', () => {
   });
 
   test('a Python without paho-mqtt is reported with the pip command', () => {
-    const script = `import('./tests/support/peers.mjs').then((p) => { try { p.pythonWithPaho(); } catch (e) { console.log(e.message); } })`;
+    const script = `import('./harness/peers.mjs').then((p) => { try { p.pythonWithPaho(); } catch (e) { console.log(e.message); } })`;
     const out = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, PYTHON: 'false' }, encoding: 'utf8' });
     assert.match(out.stdout, /pip install paho-mqtt/);
   });

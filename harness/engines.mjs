@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { killOnExit, onCleanup } from './cleanup.mjs';
 import { freePorts, waitForPort } from './net.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The full path of `tool` on the PATH; a clear error when it is not there. */
 export function which(tool) {
