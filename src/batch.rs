@@ -18,12 +18,14 @@
 //! Only socket frames produce messages, and they never arrive while a listener runs, so the two
 //! sides of the cache cannot drift apart.
 
+use std::cell::RefCell;
+
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use scratch_mqtt_core::client::Message;
 
-use crate::convert::properties_object;
+use crate::to_js;
 
 #[wasm_bindgen(module = "/js/shell/batch.js")]
 extern "C" {
@@ -51,27 +53,33 @@ const TOPIC_FOLLOWS: u8 = 16;
 const HAS_PROPERTIES: u8 = 32;
 const SLOTS: usize = 256;
 
-/// The Rust half of the topic cache: which topic each slot holds on the JS side, where a JS
-/// array (given to `MessageBatch::deliver`) holds the string of the topic in `slots[slot]`.
-pub(crate) struct TopicSlots {
-    slots: Vec<Option<String>>,
+/// The topics of received messages, cached on both sides of the boundary: a topic crosses once
+/// per slot, then records name only the slot. `slots` is which topic each slot holds; `strings`
+/// is the JS array holding the same topics as JS strings (filled in by `deliverMessages`).
+pub(crate) struct TopicCache {
+    slots: RefCell<Vec<Option<String>>>,
+    strings: Array,
 }
 
-impl TopicSlots {
+impl TopicCache {
     pub(crate) fn new() -> Self {
         Self {
-            slots: vec![None; SLOTS],
+            slots: RefCell::new(vec![None; SLOTS]),
+            strings: Array::new(),
         }
     }
 
     /// The slot for `topic`, and whether JS must be told the topic (it was not cached there).
-    fn slot(&mut self, topic: &str) -> (u8, bool) {
+    fn slot(&self, topic: &str) -> (u8, bool) {
         // FNV-1a: cheap, and spreads short topic names that differ in one character.
         let hash = topic.bytes().fold(0x811c_9dc5_u32, |h, b| {
             (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
         });
         let slot = (hash ^ (hash >> 8) ^ (hash >> 16) ^ (hash >> 24)) as u8;
-        match self.slots.get_mut(usize::from(slot)) {
+        let Ok(mut slots) = self.slots.try_borrow_mut() else {
+            return (slot, true);
+        };
+        match slots.get_mut(usize::from(slot)) {
             Some(Some(cached)) if cached == topic => (slot, false),
             Some(entry) => {
                 *entry = Some(topic.to_owned());
@@ -91,20 +99,14 @@ pub(crate) struct MessageBatch {
 }
 
 impl MessageBatch {
-    /// Adds `message`; `v5` says whether it can carry properties at all (checking an empty set
-    /// field by field is not free on this path).
-    pub(crate) fn push(&mut self, message: &Message, v5: bool, topics: &mut TopicSlots) {
+    /// Adds `message` (its v5 properties, when it has any, as a properties object).
+    pub(crate) fn push(&mut self, message: &Message, topics: &TopicCache) {
         let (slot, topic_follows) = topics.slot(&message.topic);
         let mut flags = message.qos as u8 | u8::from(message.retain) << 2 | u8::from(message.dup) << 3;
         if topic_follows {
             flags |= TOPIC_FOLLOWS;
         }
-        let properties = if v5 {
-            properties_object(&message.properties)
-        } else {
-            None
-        };
-        if let Some(properties) = properties {
+        if let Some(properties) = to_js::properties(&message.properties) {
             flags |= HAS_PROPERTIES;
             self.extras.get_or_insert_with(Array::new).push(&properties);
         }
@@ -126,7 +128,7 @@ impl MessageBatch {
     }
 
     /// Hands every message to `dispatch`. Listener errors are caught by the JS wrapper.
-    pub(crate) fn deliver(self, topics: &Array, dispatch: &Function) {
+    pub(crate) fn deliver(self, topics: &TopicCache, dispatch: &Function) {
         let extras = self.extras.map_or(JsValue::UNDEFINED, JsValue::from);
         if !MEMORY_SHARED.replace(true) {
             use_memory(&wasm_bindgen::memory());
@@ -137,7 +139,7 @@ impl MessageBatch {
             records.as_ptr() as usize,
             records.len(),
             &extras,
-            topics,
+            &topics.strings,
             dispatch,
         );
     }
@@ -152,21 +154,6 @@ mod tests {
 
     use super::*;
     use scratch_mqtt_core::codec::{Properties, QoS};
-
-    /// Both halves of the topic cache, as `Driver` and `Shared` hold them.
-    struct Cache {
-        slots: TopicSlots,
-        strings: Array,
-    }
-
-    impl Cache {
-        fn new() -> Self {
-            Self {
-                slots: TopicSlots::new(),
-                strings: Array::new(),
-            }
-        }
-    }
 
     fn message(topic: &str, payload: &[u8], qos: QoS, retain: bool, dup: bool) -> Message {
         Message {
@@ -185,7 +172,7 @@ mod tests {
 
     /// Delivers `batch` and returns what each `message` listener call saw:
     /// (topic, payload bytes, qos, retain, dup, properties.contentType).
-    fn deliver(batch: MessageBatch, topics: &Cache) -> Vec<(String, Vec<u8>, u8, bool, bool, JsValue)> {
+    fn deliver(batch: MessageBatch, topics: &TopicCache) -> Vec<(String, Vec<u8>, u8, bool, bool, JsValue)> {
         let calls = Array::new();
         let sink = calls.clone();
         let dispatch = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(
@@ -193,7 +180,7 @@ mod tests {
                 sink.push(&Array::of4(&name, &topic, &payload, &packet));
             },
         );
-        batch.deliver(&topics.strings, dispatch.as_ref().unchecked_ref());
+        batch.deliver(topics, dispatch.as_ref().unchecked_ref());
         calls
             .iter()
             .map(|call| {
@@ -223,24 +210,15 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn messages_arrive_in_order_with_their_fields() {
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let mut batch = MessageBatch::default();
         let big = vec![0xA5; 1024];
         batch.push(
             &message("温度/客厅", "21.5℃".as_bytes(), QoS::AtMostOnce, false, false),
-            false,
-            &mut topics.slots,
+            &topics,
         );
-        batch.push(
-            &message("a/b", &[], QoS::AtLeastOnce, true, false),
-            false,
-            &mut topics.slots,
-        );
-        batch.push(
-            &message("a/b", &big, QoS::ExactlyOnce, false, true),
-            false,
-            &mut topics.slots,
-        );
+        batch.push(&message("a/b", &[], QoS::AtLeastOnce, true, false), &topics);
+        batch.push(&message("a/b", &big, QoS::ExactlyOnce, false, true), &topics);
         let seen = deliver(batch, &topics);
         let expected = [
             ("温度/客厅", "21.5℃".as_bytes(), 0, false, false),
@@ -256,19 +234,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_cached_topic_is_sent_once_and_still_delivered_after_batches() {
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let mut first = MessageBatch::default();
-        first.push(
-            &message("fire/t", b"1", QoS::AtMostOnce, false, false),
-            false,
-            &mut topics.slots,
-        );
+        first.push(&message("fire/t", b"1", QoS::AtMostOnce, false, false), &topics);
         let with_topic = first.records.len();
-        first.push(
-            &message("fire/t", b"2", QoS::AtMostOnce, false, false),
-            false,
-            &mut topics.slots,
-        );
+        first.push(&message("fire/t", b"2", QoS::AtMostOnce, false, false), &topics);
         assert_eq!(
             first.records.len() - with_topic,
             with_topic - 4 - "fire/t".len(),
@@ -277,24 +247,20 @@ mod tests {
         assert_eq!(deliver(first, &topics).len(), 2);
         // A later batch (a later socket frame) still knows the topic.
         let mut later = MessageBatch::default();
-        later.push(
-            &message("fire/t", b"3", QoS::AtMostOnce, false, false),
-            false,
-            &mut topics.slots,
-        );
+        later.push(&message("fire/t", b"3", QoS::AtMostOnce, false, false), &topics);
         let seen = deliver(later, &topics);
         assert_eq!((seen[0].0.as_str(), seen[0].1.as_slice()), ("fire/t", &b"3"[..]));
     }
 
     #[wasm_bindgen_test]
     fn topics_sharing_a_slot_replace_each_other_without_mixing_up() {
-        let mut probe = TopicSlots::new();
+        let probe = TopicCache::new();
         let (slot, _) = probe.slot("t/0");
         let rival = (1..100_000)
             .map(|i| format!("t/{i}"))
             .find(|t| probe.slot(t).0 == slot)
             .expect("a topic in the same slot");
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let mut batch = MessageBatch::default();
         for (i, topic) in ["t/0", rival.as_str(), "t/0", "t/0", rival.as_str()]
             .iter()
@@ -302,8 +268,7 @@ mod tests {
         {
             batch.push(
                 &message(topic, &[i as u8], QoS::AtMostOnce, false, false),
-                false,
-                &mut topics.slots,
+                &topics,
             );
         }
         let seen: Vec<(String, Vec<u8>)> = deliver(batch, &topics).into_iter().map(|m| (m.0, m.1)).collect();
@@ -325,7 +290,7 @@ mod tests {
                 sink.push(&payload);
             },
         );
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let sizes: Vec<usize> = (0..200)
             .map(|i| if i == 100 { 20_000 } else { 1000 + i })
             .collect();
@@ -333,10 +298,9 @@ mod tests {
             let mut batch = MessageBatch::default();
             batch.push(
                 &message("k", &vec![i as u8; size], QoS::AtMostOnce, false, false),
-                false,
-                &mut topics.slots,
+                &topics,
             );
-            batch.deliver(&topics.strings, dispatch.as_ref().unchecked_ref());
+            batch.deliver(&topics, dispatch.as_ref().unchecked_ref());
         }
         assert_eq!(kept.length() as usize, sizes.len());
         for (i, &size) in sizes.iter().enumerate() {
@@ -351,19 +315,17 @@ mod tests {
     #[wasm_bindgen_test]
     fn batches_are_read_from_wasm_memory_after_it_grew() {
         // JS keeps a view of wasm memory between calls; growing memory detaches it.
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let mut seen = Vec::new();
         for round in 0..3u8 {
             let mut batch = MessageBatch::default();
             batch.push(
                 &message("g", &[round; 20], QoS::AtMostOnce, false, false),
-                false,
-                &mut topics.slots,
+                &topics,
             );
             batch.push(
                 &message("g", &[round; 200], QoS::AtMostOnce, false, false),
-                false,
-                &mut topics.slots,
+                &topics,
             );
             seen.extend(deliver(batch, &topics).into_iter().map(|call| call.1));
             // 16 MB more than any test holds: memory must grow to allocate it.
@@ -388,33 +350,25 @@ mod tests {
                 }
             },
         );
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let mut batch = MessageBatch::default();
         for topic in ["a", "b", "c"] {
-            batch.push(
-                &message(topic, b"x", QoS::AtMostOnce, false, false),
-                false,
-                &mut topics.slots,
-            );
+            batch.push(&message(topic, b"x", QoS::AtMostOnce, false, false), &topics);
         }
-        batch.deliver(&topics.strings, dispatch.as_ref().unchecked_ref());
+        batch.deliver(&topics, dispatch.as_ref().unchecked_ref());
         let topics: Vec<String> = seen.iter().filter_map(|t| t.as_string()).collect();
         assert_eq!(topics, ["a", "b", "c"]);
     }
 
     #[wasm_bindgen_test]
     fn v5_properties_reach_the_packet_and_only_in_v5() {
-        let mut topics = Cache::new();
+        let topics = TopicCache::new();
         let mut with = message("p", b"{}", QoS::AtMostOnce, false, false);
         with.properties.content_type = Some(Cow::Borrowed("application/json"));
         let mut batch = MessageBatch::default();
-        batch.push(&with, true, &mut topics.slots);
-        batch.push(
-            &message("p", b"x", QoS::AtMostOnce, false, false),
-            true,
-            &mut topics.slots,
-        );
-        batch.push(&with, true, &mut topics.slots);
+        batch.push(&with, &topics);
+        batch.push(&message("p", b"x", QoS::AtMostOnce, false, false), &topics);
+        batch.push(&with, &topics);
         let seen = deliver(batch, &topics);
         let content_types: Vec<Option<String>> = seen.iter().map(|m| m.5.as_string()).collect();
         assert_eq!(

@@ -10,16 +10,18 @@
 #![cfg(target_arch = "wasm32")]
 
 mod batch;
-mod client;
-mod convert;
+mod connection;
+mod driver;
 mod errors;
-mod options;
+mod from_js;
+mod interned;
 mod socket;
 mod tap;
 mod timer;
+mod to_js;
 mod url;
 
-pub use client::Connection;
+pub use connection::Connection;
 
 use wasm_bindgen::prelude::*;
 

@@ -5,7 +5,7 @@
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::JsValue;
 
-use crate::convert::set;
+use crate::to_js::set;
 use scratch_mqtt_core::codec::{DecodeOptions, Packet, ProtocolVersion, Status, decode, varint_len};
 
 pub(crate) struct PacketTap {

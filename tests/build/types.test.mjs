@@ -158,7 +158,7 @@ test('the whole page API, every export and member, type-checks under --strict', 
 });
 
 test("the error codes in the types are the Rust shell's ErrorCode, once each (plus the JS side's ERR_NOT_LOADED)", () => {
-  const rust = fs.readFileSync(path.join(ROOT, 'src', 'wasm', 'errors.rs'), 'utf8');
+  const rust = fs.readFileSync(path.join(ROOT, 'src', 'errors.rs'), 'utf8');
   const asStr = rust.slice(rust.indexOf('pub(crate) fn as_str(self)'), rust.indexOf('/// A failure\'s code'));
   const ours = [...asStr.matchAll(/Self::\w+ => "(ERR_[A-Z_]+)"/g)].map((m) => m[1]);
   const dts = fs.readFileSync(path.join(ROOT, 'js', 'mqtt.d.ts'), 'utf8');
@@ -167,10 +167,10 @@ test("the error codes in the types are the Rust shell's ErrorCode, once each (pl
   assert.ok(ours.length >= 20, `read ${ours.length} codes from errors.rs`);
   assert.deepEqual(typed, [...ours, 'ERR_NOT_LOADED']);
   // and no literal code is left outside errors.rs in the shell
-  for (const file of fs.readdirSync(path.join(ROOT, 'src', 'wasm'))) {
+  for (const file of fs.readdirSync(path.join(ROOT, 'src'))) {
     if (file === 'errors.rs') continue;
-    const text = fs.readFileSync(path.join(ROOT, 'src', 'wasm', file), 'utf8').split('#[cfg(test)]')[0];
-    assert.doesNotMatch(text, /js_error\(\s*"ERR_/, `src/wasm/${file} names a code as a string`);
+    const text = fs.readFileSync(path.join(ROOT, 'src', file), 'utf8').split('#[cfg(test)]')[0];
+    assert.doesNotMatch(text, /js_error\(\s*"ERR_/, `src/${file} names a code as a string`);
   }
 });
 

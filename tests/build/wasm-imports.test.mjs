@@ -22,7 +22,7 @@ const ALLOWED = {
 // Browser and JS built-ins the shell calls through wasm-bindgen's glue.
 const GLUE_NAMES = `
 Error Number String apply call close code createObjectURL data decodeURIComponent deliverMessages
-done entries error get get_unchecked get_with_ref_key has hostname href instanceof_ArrayBuffer
+done entries error from get get_unchecked get_with_ref_key has hostname href instanceof_ArrayBuffer
 instanceof_Map instanceof_Uint8Array isArray isSafeInteger isView iterator keys length new
 new_from_slice new_with_byte_offset_and_length new_with_str new_with_str_sequence_and_options next
 of password postMessage protocol prototypesetcall push random readyState reason reject
