@@ -1,6 +1,6 @@
 // The web page API of Scratch MQTT: an MQTT.js-like client over the wasm `Connection`.
 // Thin on purpose: listeners and chaining live here; the protocol, the socket and the timers
-// live in Rust (src/wasm/). The build points `./scratch_mqtt.js` at wasm-bindgen's output.
+// live in Rust (src/). The build points `./scratch_mqtt.js` at wasm-bindgen's output.
 
 import init, { Connection, filterProblem, topicMatches, topicProblem, version } from './scratch_mqtt.js';
 

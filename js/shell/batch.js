@@ -1,4 +1,4 @@
-// The JS half of src/wasm/batch.rs: a frame's messages, read from wasm memory and dispatched
+// The JS half of src/batch.rs: a frame's messages, read from wasm memory and dispatched
 // one by one (imported by the Rust side with #[wasm_bindgen(module = ...)]).
 
 const utf8 = new TextDecoder();

@@ -1,4 +1,4 @@
-// The JS half of src/wasm/socket.rs: the WebSocket's message handler and the clock every input
+// The JS half of src/socket.rs: the WebSocket's message handler and the clock every input
 // is timed by (imported by the Rust side with #[wasm_bindgen(module = ...)]).
 
 const clock = globalThis.performance ?? Date;
