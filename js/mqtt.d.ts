@@ -65,6 +65,11 @@ export interface ConnectOptions {
   };
   /** MQTT.js's name for the first reconnect delay; 0 turns reconnecting off. */
   reconnectPeriod?: number;
+  /**
+   * `false`: when the very first attempt fails (the client never connected), the client ends
+   * (`error`, `close`, `end`) instead of retrying. Default `true`; `connectAsync` uses `false`.
+   */
+  retryFirstAttempt?: boolean;
   /** Milliseconds to wait for CONNACK (default 30000). */
   connectTimeout?: number;
   /**

@@ -315,24 +315,26 @@ export async function connectAsync(url, options) {
   let client;
   try {
     const [href, rest] = brokerUrl(url, options);
-    client = new MqttClient(href, rest);
+    client = new MqttClient(href, { ...rest, retryFirstAttempt: false });
   } catch (error) {
     return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
+    // The session gives up by itself when its first attempt fails (retryFirstAttempt: false):
+    // it ends, and `end` before `connect` is that failure.
     let lastError = null;
     const onError = (error) => {
       lastError = error;
     };
     const onConnect = () => {
-      client.off('error', onError).off('close', onClose).off('end', onClose);
+      client.off('error', onError).off('end', onEnd);
       resolve(client);
     };
-    const onClose = () => {
-      client.off('error', onError).off('connect', onConnect).off('close', onClose).off('end', onClose);
-      client.end().finally(() => reject(lastError ?? closedError()));
+    const onEnd = () => {
+      client.off('error', onError).off('connect', onConnect);
+      reject(lastError ?? closedError());
     };
-    client.on('error', onError).once('connect', onConnect).on('close', onClose).on('end', onClose);
+    client.on('error', onError).once('connect', onConnect).once('end', onEnd);
     client.start();
   });
 }

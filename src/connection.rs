@@ -74,7 +74,6 @@ impl Connection {
             flush_queued: false,
             waiters: SortedMap::new(),
             end_waiters: Vec::new(),
-            ever_connected: false,
             reconnecting: false,
             close_on_end: false,
             tap: None,

@@ -68,7 +68,6 @@ pub(crate) struct Driver {
     pub(crate) flush_queued: bool,
     pub(crate) waiters: SortedMap<OpId, Waiter>,
     pub(crate) end_waiters: Vec<Function>,
-    pub(crate) ever_connected: bool,
     /// Between a lost connection (or a failed attempt) that will be retried and the next
     /// CONNACK: what MQTT.js calls `reconnecting`.
     pub(crate) reconnecting: bool,
@@ -203,7 +202,10 @@ impl Shared {
             let packet = to_js::disconnect(*code, reason_string.as_deref());
             Self::emit(shared, "disconnect", &[packet]);
         }
-        let never_connected = shared.driver.try_borrow().is_ok_and(|d| !d.ever_connected);
+        let never_connected = shared
+            .driver
+            .try_borrow()
+            .is_ok_and(|d| !d.session.ever_connected());
         let error = match &reason {
             LostReason::TransportClosed(_) if never_connected => js_error(
                 ErrorCode::Unreachable,
@@ -296,10 +298,7 @@ impl Driver {
                 }
                 Some(event) => {
                     match event {
-                        Event::Connected(_) => {
-                            self.ever_connected = true;
-                            self.reconnecting = false;
-                        }
+                        Event::Connected(_) => self.reconnecting = false,
                         Event::ReconnectScheduled { .. } => self.reconnecting = true,
                         Event::Closed => self.reconnecting = false,
                         _ => {}

@@ -241,8 +241,8 @@ fn will(value: &JsValue, path: Path<'_>) -> Result<LastWill, JsValue> {
     })
 }
 
-/// `reconnect: true | false | {initialDelay, maxDelay, stableAfter}` and MQTT.js's
-/// `reconnectPeriod` (the first delay; 0 turns reconnecting off).
+/// `reconnect: true | false | {initialDelay, maxDelay, stableAfter}`, MQTT.js's
+/// `reconnectPeriod` (the first delay; 0 turns reconnecting off) and `retryFirstAttempt`.
 fn reconnect_policy(options: &JsValue, path: Path<'_>) -> Result<ReconnectPolicy, JsValue> {
     let mut policy = ReconnectPolicy::default();
     let value = get(options, "reconnect");
@@ -266,6 +266,9 @@ fn reconnect_policy(options: &JsValue, path: Path<'_>) -> Result<ReconnectPolicy
             "true, false or {initialDelay, maxDelay, stableAfter}",
             &value,
         ));
+    }
+    if let Some(retry) = field(options, path, "retryFirstAttempt", boolean)? {
+        policy.retry_first_attempt = retry;
     }
     if let Some(period) = field(options, path, "reconnectPeriod", millis)? {
         policy.enabled &= period > 0;
@@ -601,6 +604,13 @@ mod tests {
                 "{json}"
             );
         }
+        assert!(read("{}").unwrap().reconnect.retry_first_attempt);
+        assert!(
+            !read(r#"{"retryFirstAttempt":false}"#)
+                .unwrap()
+                .reconnect
+                .retry_first_attempt
+        );
         let policy = read(r#"{"reconnect":{"stableAfter":1500}}"#).unwrap().reconnect;
         assert_eq!(policy.stable_after_ms, 1500);
         assert_eq!(

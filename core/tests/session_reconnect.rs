@@ -58,6 +58,7 @@ const POLICY: ReconnectPolicy = ReconnectPolicy {
     multiplier: 2,
     jitter_percent: 20,
     stable_after_ms: 10_000,
+    retry_first_attempt: true,
 };
 
 /// The documented formula, computed independently of the session.
@@ -130,6 +131,43 @@ fn a_different_seed_gives_different_jitter() {
     };
     assert_ne!(delays(1), delays(2));
     assert_eq!(delays(1), delays(1));
+}
+
+#[test]
+fn without_retry_first_attempt_a_failed_first_attempt_ends_the_session_and_later_losses_retry() {
+    let policy = ReconnectPolicy {
+        retry_first_attempt: false,
+        ..POLICY
+    };
+    // The broker is unreachable: one attempt, no retry, the session ends.
+    let mut unreachable = Pair::new(Options {
+        reconnect: policy,
+        ..options(ProtocolVersion::V3_1_1)
+    });
+    unreachable.broker.accept_transport = false;
+    unreachable.connect();
+    unreachable.advance_to(60_000);
+    assert_eq!(unreachable.open_times(), vec![0]);
+    assert!(scheduled(&unreachable).is_empty());
+    assert!(!unreachable.client.ever_connected());
+    assert_eq!(unreachable.client.state(), SessionState::Idle);
+    assert!(
+        unreachable.events.iter().any(|(_, e)| matches!(e, Event::Closed)),
+        "the session says it ended"
+    );
+
+    // Once connected, a loss is retried as usual.
+    let mut reachable = Pair::new(Options {
+        reconnect: policy,
+        ..options(ProtocolVersion::V3_1_1)
+    });
+    reachable.connect();
+    assert!(reachable.client.ever_connected());
+    reachable.advance_to(1_000);
+    reachable.drop_connection();
+    reachable.advance_to(3_000);
+    assert!(reachable.is_connected());
+    assert_eq!(scheduled(&reachable).len(), 1);
 }
 
 #[test]

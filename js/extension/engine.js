@@ -32,6 +32,7 @@ export function keptSession() {
   const id = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
   return {
     reconnect: true,
+    retryFirstAttempt: false,
     protocolVersion: 5,
     clean: false,
     clientId: `scratch-${id}`,
@@ -182,7 +183,7 @@ export class MqttEngine {
     // A broker without MQTT 5 (aedes, older ones) refuses it by name: the same login in 3.1.1,
     // with a clean session, since a 3.1.1 session would never expire on the broker.
     if (failure === 'ERR_UNSUPPORTED_PROTOCOL_VERSION' && generation === this.generation) {
-      failure = await this.attempt(href, { reconnect: true, clean: true, protocolVersion: 4, ...login });
+      failure = await this.attempt(href, { reconnect: true, retryFirstAttempt: false, clean: true, protocolVersion: 4, ...login });
     }
     if (failure && generation === this.generation) this.fail(failure);
   }
@@ -201,21 +202,27 @@ export class MqttEngine {
     }
     this.client = client;
     return new Promise((resolve) => {
-      let everConnected = false;
+      // The session itself gives up when its first attempt fails (retryFirstAttempt: false):
+      // it ends, and `end` before `connect` is that failure.
       let lastError = null;
-      const timer = setTimeout(() => resolve(null), CONNECT_WAIT_MS);
+      let settled = false;
+      const settle = (failure) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(failure);
+      };
+      const timer = setTimeout(() => settle(null), CONNECT_WAIT_MS);
       const current = () => this.client === client;
       client.on('connect', () => {
-        everConnected = true;
         if (current()) {
           this.state = 'connected';
           this.failure = null;
         }
-        clearTimeout(timer);
-        resolve(null);
+        settle(null);
       });
       client.on('reconnect', () => {
-        if (current()) this.state = everConnected ? 'reconnecting' : 'connecting';
+        if (current()) this.state = 'reconnecting';
       });
       client.on('error', (error) => {
         lastError = error;
@@ -224,21 +231,17 @@ export class MqttEngine {
         else this.failure = error?.code ?? 'ERR_CONNECTION_CLOSED';
       });
       client.on('close', () => {
-        if (!current()) return;
-        if (!everConnected) {
-          this.client = null;
-          this.endQuietly(client);
-          clearTimeout(timer);
-          resolve(lastError?.code ?? 'ERR_UNREACHABLE');
-        } else {
-          this.state = 'reconnecting';
-        }
+        if (current() && client.reconnecting) this.state = 'reconnecting';
       });
       client.on('end', () => {
+        const failure = lastError?.code ?? 'ERR_UNREACHABLE';
         if (current()) {
           this.client = null;
-          this.state = 'closed';
+          if (this.state !== 'connecting') this.state = 'closed';
+          // Still connecting after the wait was over: nobody else will say it failed.
+          else if (settled) this.fail(failure);
         }
+        settle(failure);
       });
       client.on('message', (topic, payload) => {
         if (current()) this.delivery.receiveFromClient(topic, payload);
@@ -247,8 +250,7 @@ export class MqttEngine {
         client.start();
       } catch (error) {
         this.client = null;
-        clearTimeout(timer);
-        resolve(error?.code ?? 'ERR_CONNECTION_CLOSED');
+        settle(error?.code ?? 'ERR_CONNECTION_CLOSED');
       }
     });
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { MqttBlocks, IotBlocks } from '../../js/extension/blocks.js';
-import { QUEUE_LIMIT } from '../../js/extension/engine.js';
+import { CONNECT_WAIT_MS, QUEUE_LIMIT } from '../../js/extension/engine.js';
 import { jsonGet, toBool, toQos, toText } from '../../js/extension/casts.js';
 import { MESSAGES, pickLocale } from '../../js/extension/i18n.js';
 import { StubRuntime } from './stub-runtime.mjs';
@@ -426,11 +426,13 @@ test('connect keeps an MQTT 5 session of its own, and falls back to a clean 3.1.
       for (const f of this.handlers[name] ?? []) f(arg);
     }
     start() {
-      // A broker that speaks only 3.1.1 refuses MQTT 5 by name; it accepts 3.1.1.
+      // A broker that speaks only 3.1.1 refuses MQTT 5 by name (a refusal that ends the
+      // client, as the real one does: error, close, end); it accepts 3.1.1.
       setTimeout(() => {
         if (this.options.protocolVersion === 5) {
           this.emit('error', { code: 'ERR_UNSUPPORTED_PROTOCOL_VERSION' });
           this.emit('close');
+          this.emit('end');
         } else this.emit('connect');
       }, 1);
     }
@@ -453,6 +455,42 @@ test('connect keeps an MQTT 5 session of its own, and falls back to a clean 3.1.
   // Each connect block gets a session of its own.
   await mqtt.connect({ URL: 'ws://127.0.0.1:1/', USER: '', PASS: '' });
   assert.notEqual(made[2].options.clientId, first.clientId);
+});
+
+test('a first attempt that fails after connect stopped waiting still ends in failed, with its reason', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let client = null;
+  class SlowClient {
+    constructor(url, options) {
+      this.options = options;
+      this.handlers = {};
+      client = this;
+    }
+    on(name, f) {
+      (this.handlers[name] ??= []).push(f);
+      return this;
+    }
+    emit(name, arg) {
+      for (const f of this.handlers[name] ?? []) f(arg);
+    }
+    start() {}
+    end() {}
+    get reconnecting() {
+      return false;
+    }
+  }
+  const { mqtt } = setup({ client: { ...noClient, MqttClient: SlowClient } });
+  const connecting = mqtt.connect({ URL: 'ws://127.0.0.1:1/', USER: '', PASS: '' });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.mock.timers.tick(CONNECT_WAIT_MS);
+  await connecting;
+  assert.equal(client.options.retryFirstAttempt, false, 'the session gives up by itself');
+  assert.match(mqtt.status(), /connecting/);
+  // The broker's answer comes late: the client gives up, as the session does after one attempt.
+  client.emit('error', { code: 'ERR_TIMEOUT' });
+  client.emit('close');
+  client.emit('end');
+  assert.match(mqtt.status(), /^failed/);
 });
 
 test('menu labels share no first or last word, which the editor would trim off and show around the arrow', () => {

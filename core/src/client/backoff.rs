@@ -62,6 +62,7 @@ mod tests {
             multiplier: 2,
             jitter_percent,
             stable_after_ms: 30_000,
+            retry_first_attempt: true,
         }
     }
 

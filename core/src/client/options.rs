@@ -129,6 +129,10 @@ pub struct ReconnectPolicy {
     pub jitter_percent: u8,
     /// A connection that stays up this long resets the backoff to the initial delay. Default 20 s.
     pub stable_after_ms: u64,
+    /// Off: when the very first attempt fails (nothing was ever connected), the session ends
+    /// instead of retrying — for callers that wait for "connected or why not" (a wrong URL must
+    /// not retry for ever behind their back). Default on.
+    pub retry_first_attempt: bool,
 }
 
 impl Default for ReconnectPolicy {
@@ -140,6 +144,7 @@ impl Default for ReconnectPolicy {
             multiplier: 2,
             jitter_percent: 25,
             stable_after_ms: 20_000,
+            retry_first_attempt: true,
         }
     }
 }

@@ -225,7 +225,10 @@ impl Client {
         {
             self.backoff.reset();
         }
-        if self.options.reconnect.enabled && !reason.is_final() {
+        let policy = &self.options.reconnect;
+        let retry =
+            policy.enabled && !reason.is_final() && (self.has_session_state || policy.retry_first_attempt);
+        if retry {
             let (attempt, delay_ms) = self.backoff.next_delay(self.rng.as_mut());
             self.state = State::WaitingToReconnect {
                 at: now.saturating_add(delay_ms),

@@ -401,6 +401,12 @@ impl Client {
 
     // ---------------------------------------------------------------- inspection
 
+    /// Whether a CONNACK was ever accepted on this client: until then every loss is a failed
+    /// first attempt.
+    pub fn ever_connected(&self) -> bool {
+        self.has_session_state
+    }
+
     pub fn state(&self) -> SessionState {
         match self.state {
             State::Idle => SessionState::Idle,
