@@ -10,7 +10,6 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 use scratch_mqtt_core::client::{Client, ClientError, OpId, SessionState, SortedMap};
-use scratch_mqtt_core::codec::ProtocolVersion;
 
 use crate::driver::{Driver, Shared, Waiter};
 use crate::errors::{self, ErrorCode, js_error};
@@ -56,16 +55,10 @@ impl Connection {
             ),
         })?;
         let options = from_js::options(&options, broker.username, broker.password)?;
-        let subprotocol = if options.version == ProtocolVersion::V3_1 {
-            "mqttv3.1"
-        } else {
-            "mqtt"
-        };
         let session = Client::new(options, random_u32).map_err(|e| errors::from_options(&e))?;
         let driver = Driver {
             session,
             url: broker.href,
-            subprotocol,
             socket: None,
             retired: Vec::new(),
             socket_generation: 0,

@@ -54,7 +54,6 @@ enum Notice {
 pub(crate) struct Driver {
     pub(crate) session: Client,
     pub(crate) url: String,
-    pub(crate) subprotocol: &'static str,
     pub(crate) socket: Option<Socket>,
     /// Sockets closed during a socket callback are kept until the next turn: dropping the
     /// handler that is running would pull it out from under itself.
@@ -359,7 +358,8 @@ impl Driver {
                 }
             }
         });
-        match Socket::open(&self.url, self.subprotocol, sink) {
+        let subprotocol = self.session.options().version.websocket_subprotocol();
+        match Socket::open(&self.url, subprotocol, sink) {
             Ok(socket) => self.socket = Some(socket),
             Err(error) => {
                 let detail = error

@@ -23,6 +23,15 @@ pub enum ProtocolVersion {
 }
 
 impl ProtocolVersion {
+    /// The WebSocket subprotocol a broker expects for this version (MQTT 5 §6, MQTT 3.1.1 §6:
+    /// `mqtt`; brokers of the 3.1 era named theirs `mqttv3.1`).
+    pub fn websocket_subprotocol(self) -> &'static str {
+        match self {
+            Self::V3_1 => "mqttv3.1",
+            Self::V3_1_1 | Self::V5 => "mqtt",
+        }
+    }
+
     /// The level byte sent in CONNECT.
     pub fn level(self) -> u8 {
         match self {
