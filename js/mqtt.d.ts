@@ -322,6 +322,12 @@ export function connectAsync(options: ConnectOptions & BrokerAddress): Promise<M
 export function version(): string;
 /** Whether a message on topic `name` matches `filter` (the client's own rule: +, #, $-topics, $share); false when either is invalid. */
 export function topicMatches(filter: string, name: string): boolean;
+/**
+ * A function telling whether a received topic matches `filter`, the filter checked once by the
+ * client's rules (one it refuses matches nothing): for matching many messages against the same
+ * filters without a call into wasm per match. Needs the library loaded.
+ */
+export function filterMatcher(filter: string): (topic: string) => boolean;
 /** Why `filter` is not a valid subscription filter, or undefined. */
 export function filterProblem(filter: string): string | undefined;
 /** Why `name` is not a valid topic to publish to, or undefined. */

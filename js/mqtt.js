@@ -339,4 +339,42 @@ export async function connectAsync(url, options) {
   });
 }
 
+// Matching received topics against a filter in JavaScript. The filter is checked once, by the
+// client's own rules in wasm (`filterProblem`, core/src/topic.rs); compiled here is only the
+// match, the same rule as the core's `topic::matches`, so matching one message against many
+// filters crosses into wasm not at all (BENCHMARKS.md: a crossing per pair cost 20× the match).
+// tests/scratch/blocks.test.mjs holds this and the wasm's `topicMatches` to one table.
+
+const DOLLAR = 0x24;
+const SHARE_PREFIX = '$share/';
+
+/**
+ * A function telling whether a received topic matches `filter`, checked once by the client's
+ * rules; for a filter the client refuses, a function that matches nothing. Topics are assumed
+ * valid (received ones are). Needs the library loaded.
+ * @param {string} filter
+ * @returns {(topic: string) => boolean}
+ */
+export function filterMatcher(filter) {
+  if (typeof filter !== 'string' || filterProblem(filter) !== undefined) return () => false;
+  // A shared subscription matches like the filter inside it.
+  const inner = filter.startsWith(SHARE_PREFIX) ? filter.slice(filter.indexOf('/', SHARE_PREFIX.length) + 1) : filter;
+  const levels = inner.split('/');
+  // Wildcards at the first level do not match $-topics ($SYS/…).
+  const skipsDollar = levels[0] === '+' || levels[0] === '#';
+  return (topic) => {
+    if (skipsDollar && topic.charCodeAt(0) === DOLLAR) return false;
+    let start = 0;
+    for (const level of levels) {
+      if (level === '#') return true;
+      if (start > topic.length) return false; // the topic has fewer levels
+      let end = topic.indexOf('/', start);
+      if (end === -1) end = topic.length;
+      if (level !== '+' && (end - start !== level.length || !topic.startsWith(level, start))) return false;
+      start = end + 1;
+    }
+    return start > topic.length;
+  };
+}
+
 export { filterProblem, topicMatches, topicProblem, version };

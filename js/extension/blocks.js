@@ -38,7 +38,7 @@ function safe(fn, fallback) {
 
 /**
  * @param {object} runtime  scratch-vm Runtime
- * @param {object} options  { client: {load, MqttClient, topicMatches, filterProblem, topicProblem}, getLocale, canConnect }
+ * @param {object} options  { client: {load, MqttClient, filterMatcher, filterProblem, topicProblem}, getLocale, canConnect }
  */
 function engineFor(runtime, options) {
   const engine = MqttEngine.of(runtime, options);

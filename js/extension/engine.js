@@ -13,6 +13,8 @@ export { QUEUE_LIMIT, THREAD_MESSAGE } from './delivery.js';
 
 /** `connect` waits at most this long for the broker's answer, then lets the script go on. */
 export const CONNECT_WAIT_MS = 10000;
+/** Compiled hat filters kept at most (`MqttEngine.matches`). */
+const MATCHER_CACHE = 256;
 /** `subscribe`, `unsubscribe` and QoS 1/2 `publish` wait at most this long for the broker's ack. */
 export const ACK_WAIT_MS = 10000;
 /** The largest payload a block sends, in UTF-8 bytes. */
@@ -79,6 +81,8 @@ export class MqttEngine {
   constructor(runtime, { client, getLocale = () => 'en', canConnect = null, hats = {} } = {}) {
     this.runtime = runtime;
     this.clientApi = client;
+    /** filter → compiled matcher (`matches`). */
+    this.matchers = new Map();
     this.getLocale = getLocale;
     this.canConnect = canConnect;
     this.client = null;
@@ -323,9 +327,19 @@ export class MqttEngine {
     return false;
   }
 
-  /** The client's wildcard match; only called for received messages, so the wasm is loaded. */
+  /**
+   * The client's wildcard match; only called for received messages, so the wasm is loaded. Each
+   * filter is checked and compiled once (hat filters are few; a reporter making new ones every
+   * time only empties the cache now and then).
+   */
   matches(filter, topic) {
-    return this.clientApi.topicMatches(filter, topic);
+    let matcher = this.matchers.get(filter);
+    if (matcher === undefined) {
+      if (this.matchers.size >= MATCHER_CACHE) this.matchers.clear();
+      matcher = this.clientApi.filterMatcher(filter);
+      this.matchers.set(filter, matcher);
+    }
+    return matcher(topic);
   }
 
   async subscribe(topic, qosValue) {

@@ -12,7 +12,7 @@ import { ROOT, launchBrowser, startSite } from '../../harness/browser.mjs';
 import { startMosquitto } from '../../harness/brokers.mjs';
 import { MqttBlocks } from '../../js/extension/blocks.js';
 import { StubRuntime } from '../scratch/stub-runtime.mjs';
-import { nodeClient } from '../scratch/node-client.mjs';
+import { nodeClient } from '../../harness/node-client.mjs';
 import { openLibraryPage, requireLibrary, startBlankSite } from './support.mjs';
 
 const SECRET = 's3cr3t-Pw';

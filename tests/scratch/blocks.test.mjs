@@ -11,15 +11,15 @@ import { CONNECT_WAIT_MS, QUEUE_LIMIT } from '../../js/extension/engine.js';
 import { jsonGet, toBool, toQos, toText } from '../../js/extension/casts.js';
 import { MESSAGES, pickLocale } from '../../js/extension/i18n.js';
 import { StubRuntime } from './stub-runtime.mjs';
-import { nodeClient, ROOT } from './node-client.mjs';
+import { nodeClient, ROOT } from '../../harness/node-client.mjs';
 
 // The blocks use the client's topic rules (wasm, from dist/).
-const { topicMatches, filterProblem, topicProblem } = await nodeClient();
+const { topicMatches, filterMatcher, filterProblem, topicProblem } = await nodeClient();
 const validFilter = (filter) => filterProblem(filter) === undefined;
 const validTopic = (name) => topicProblem(name) === undefined;
 
 /** A client that never connects, with the real topic rules: for tests of delivery, which feed messages directly. */
-const noClient = { MqttClient: class {}, topicMatches, filterProblem, topicProblem };
+const noClient = { MqttClient: class {}, filterMatcher, filterProblem, topicProblem };
 
 function setup({ locale = 'en', client = noClient } = {}) {
   const runtime = new StubRuntime();
@@ -136,8 +136,16 @@ test('jsonGet: dot paths into objects and arrays; empty when absent or not JSON'
 test('topic rules the blocks use (the client\'s, from wasm): wildcards, $-topics, invalid filters', () => {
   const yes = [['#', 'a'], ['#', 'a/b'], ['a/#', 'a'], ['a/#', 'a/b/c'], ['a/+', 'a/b'], ['+/+', 'a/b'], ['sensors/+/temp', 'sensors/1/temp'], ['+', ''], ['a//b', 'a//b'], ['/+', '/x'], ['$SYS/#', '$SYS/x']];
   const no = [['a/+', 'a'], ['a/+', 'a/b/c'], ['a', 'a/b'], ['a/b', 'a'], ['#', '$SYS/x'], ['+/x', '$SYS/x'], ['a/#/b', 'a/x/b'], ['a+', 'a+'], ['', 'a']];
-  for (const [f, t] of yes) if (t !== '') assert.ok(topicMatches(f, t), `${f} ~ ${t}`);
-  for (const [f, t] of no) assert.ok(!topicMatches(f, t), `${f} !~ ${t}`);
+  // The wasm's rule and the compiled matcher the blocks use, held to the same table.
+  for (const matches of [topicMatches, (f, t) => filterMatcher(f)(t)]) {
+    for (const [f, t] of yes) if (t !== '') assert.ok(matches(f, t), `${f} ~ ${t}`);
+    for (const [f, t] of no) assert.ok(!matches(f, t), `${f} !~ ${t}`);
+    assert.ok(matches('$share/g/a/+', 'a/b') && !matches('$share/g/a/+', 'x/b'));
+  }
+  const table = ['#', '+', 'a/#', 'a/+', '+/b', 'a/b', 'a/+/c', '+/+/#', '$SYS/#', '+/#', '$share/g/a/#', 'a//b', '/+', 'a/#/b', 'a+', ''];
+  // Valid topics only: a received topic always is (the wasm's topicMatches also refuses bad ones).
+  const topics = ['a', 'a/b', 'a/b/c', 'a//b', '/x', '/', '$SYS/x', '$x', 'b', 'a/c', 'a/b/c/d', 'ab', '温度/客厅'];
+  for (const f of table) for (const t of topics) assert.equal(filterMatcher(f)(t), topicMatches(f, t), `${f} vs ${t}`);
   assert.ok(validFilter('a/+/#') && !validFilter('a/#/b') && !validFilter('') && !validFilter('a#'));
   assert.ok(validTopic('a/b') && !validTopic('a/+') && !validTopic('#') && !validTopic(''));
   // shared subscriptions match like the filter inside (as src/topic.rs)
@@ -165,9 +173,15 @@ test('a burst to a busy script runs it once per message, in order, one run at a 
   clearTimeout(engine.delivery.drainTimer);
 });
 
-test('a message is matched once per hat script, when it is queued: the hat predicate does not cross into wasm again', () => {
+test('a message is matched once per hat script, when it is queued, without crossing into wasm: each filter is checked once', () => {
   let crossings = 0;
-  const counting = { ...noClient, topicMatches: (filter, name) => (crossings++, topicMatches(filter, name)) };
+  const counting = {
+    ...noClient,
+    // Making a matcher checks its filter in wasm: one crossing.
+    filterMatcher: (filter) => (crossings++, filterMatcher(filter)),
+    filterProblem: (filter) => (crossings++, filterProblem(filter)),
+    topicMatches: (filter, name) => (crossings++, topicMatches(filter, name)),
+  };
   const { runtime, mqtt, engine } = setup({ client: counting });
   const sprite = runtime.addTarget('Sprite1');
   runtime.addHatScript(sprite, 'mqtt_whenMessage', 'TOPIC', 'burst/#');
@@ -180,7 +194,9 @@ test('a message is matched once per hat script, when it is queued: the hat predi
     engine.delivery.drain();
   }
   assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => `m${i}`));
-  assert.equal(crossings, 50 * 2, 'one topicMatches per hat script per message, none in the predicate');
+  // Each filter is checked once, when first met; messages are matched in JS, the predicate
+  // does not match again.
+  assert.equal(crossings, 2, 'one filter check per hat filter, no crossing per message');
   clearTimeout(engine.delivery.drainTimer);
 });
 

@@ -10,7 +10,7 @@ import { startAedes, startMosquitto, TEST_USERS } from '../../harness/brokers.mj
 import { mosquittoPub, mosquittoSub } from '../../harness/peers.mjs';
 import { runCleanups } from '../../harness/cleanup.mjs';
 import { StubRuntime } from './stub-runtime.mjs';
-import { nodeClient } from './node-client.mjs';
+import { nodeClient } from '../../harness/node-client.mjs';
 
 let client;
 let aedes;

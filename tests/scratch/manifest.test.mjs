@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { StubRuntime } from './stub-runtime.mjs';
-import { ROOT } from './node-client.mjs';
+import { ROOT } from '../../harness/node-client.mjs';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'extension-manifest.json'), 'utf8'));
 const file = (rel) => path.join(ROOT, rel);

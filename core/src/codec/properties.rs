@@ -242,8 +242,65 @@ fn once<T>(slot: &mut Option<T>, value: T, property: u8) -> Result<(), DecodeErr
 
 impl<'a> Properties<'a> {
     /// Whether no property is present (MQTT 5 lets acks, DISCONNECT and AUTH omit the section).
+    /// Field by field, stopping at the first present one: it runs for every received message,
+    /// and the destructuring keeps it exhaustive when a property is added.
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        let Self {
+            payload_format_indicator,
+            message_expiry_interval,
+            content_type,
+            response_topic,
+            correlation_data,
+            subscription_identifiers,
+            session_expiry_interval,
+            assigned_client_identifier,
+            server_keep_alive,
+            authentication_method,
+            authentication_data,
+            request_problem_information,
+            will_delay_interval,
+            request_response_information,
+            response_information,
+            server_reference,
+            reason_string,
+            receive_maximum,
+            topic_alias_maximum,
+            topic_alias,
+            maximum_qos,
+            retain_available,
+            user_properties,
+            maximum_packet_size,
+            wildcard_subscription_available,
+            subscription_identifier_available,
+            shared_subscription_available,
+        } = self;
+        content_type.is_none()
+            && user_properties.is_empty()
+            && payload_format_indicator.is_none()
+            && message_expiry_interval.is_none()
+            && response_topic.is_none()
+            && correlation_data.is_none()
+            && subscription_identifiers.is_empty()
+            && topic_alias.is_none()
+            && reason_string.is_none()
+            && session_expiry_interval.is_none()
+            && assigned_client_identifier.is_none()
+            && server_keep_alive.is_none()
+            && authentication_method.is_none()
+            && authentication_data.is_none()
+            && request_problem_information.is_none()
+            && will_delay_interval.is_none()
+            && request_response_information.is_none()
+            && response_information.is_none()
+            && server_reference.is_none()
+            && receive_maximum.is_none()
+            && topic_alias_maximum.is_none()
+            && maximum_qos.is_none()
+            && retain_available.is_none()
+            && maximum_packet_size.is_none()
+            && wildcard_subscription_available.is_none()
+            && subscription_identifier_available.is_none()
+            && shared_subscription_available.is_none()
     }
 
     /// Reads a property section: its length, then the properties, borrowing strings from `r`.
@@ -505,5 +562,51 @@ impl<'a> Properties<'a> {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_empty_sees_every_single_property() {
+        type Set = fn(&mut Properties<'static>);
+        let one_each: [Set; 27] = [
+            |p| p.payload_format_indicator = Some(false),
+            |p| p.message_expiry_interval = Some(0),
+            |p| p.content_type = Some("".into()),
+            |p| p.response_topic = Some("".into()),
+            |p| p.correlation_data = Some(Vec::new().into()),
+            |p| p.subscription_identifiers = vec![1],
+            |p| p.session_expiry_interval = Some(0),
+            |p| p.assigned_client_identifier = Some("".into()),
+            |p| p.server_keep_alive = Some(0),
+            |p| p.authentication_method = Some("".into()),
+            |p| p.authentication_data = Some(Vec::new().into()),
+            |p| p.request_problem_information = Some(true),
+            |p| p.will_delay_interval = Some(0),
+            |p| p.request_response_information = Some(true),
+            |p| p.response_information = Some("".into()),
+            |p| p.server_reference = Some("".into()),
+            |p| p.reason_string = Some("".into()),
+            |p| p.receive_maximum = Some(1),
+            |p| p.topic_alias_maximum = Some(0),
+            |p| p.topic_alias = Some(1),
+            |p| p.maximum_qos = Some(QoS::AtMostOnce),
+            |p| p.retain_available = Some(true),
+            |p| p.user_properties = vec![("".into(), "".into())],
+            |p| p.maximum_packet_size = Some(1),
+            |p| p.wildcard_subscription_available = Some(true),
+            |p| p.subscription_identifier_available = Some(true),
+            |p| p.shared_subscription_available = Some(true),
+        ];
+        assert!(Properties::default().is_empty());
+        for (i, set) in one_each.iter().enumerate() {
+            let mut properties = Properties::default();
+            set(&mut properties);
+            assert!(!properties.is_empty(), "property #{i}");
+            assert_ne!(properties, Properties::default(), "property #{i}");
+        }
     }
 }
