@@ -50,9 +50,15 @@ impl fmt::Display for Path<'_> {
 /// What a JS value is, for "expected …, got …".
 fn describe(value: &JsValue) -> String {
     if let Some(text) = value.as_string() {
-        format!("the string {text:?}")
+        // Not `{:?}`: Debug's escaping would bring Unicode tables into the module.
+        format!("the string \"{text}\"")
     } else if let Some(number) = value.as_f64() {
-        format!("the number {number}")
+        // JS formats the number: Rust's float formatting would add kilobytes to the module.
+        let text: String = js_sys::Number::from(number)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_default();
+        format!("the number {text}")
     } else if let Some(flag) = value.as_bool() {
         format!("{flag}")
     } else if value.is_null() {
@@ -650,7 +656,19 @@ mod tests {
                 r#"{"clean":true,"keepalive":"often"}"#,
                 "options.keepalive: expected a whole number from 0 to 65535, got the string \"often\"",
             ),
-            (r#"{"keepalive":70000}"#, "options.keepalive"),
+            (
+                r#"{"keepalive":70000}"#,
+                "options.keepalive: expected a whole number from 0 to 65535, got the number 70000",
+            ),
+            (
+                r#"{"connectTimeout":2.5}"#,
+                "options.connectTimeout: expected a whole number",
+            ),
+            (r#"{"connectTimeout":2.5}"#, "got the number 2.5"),
+            (
+                r#"{"clean":"yes"}"#,
+                "options.clean: expected true or false, got the string \"yes\"",
+            ),
             (r#"{"clientId":"a","username":5}"#, "options.username"),
             (r#"{"will":{"topic":"t","retain":"no"}}"#, "options.will"),
             (r#"{"protocolVersion":7}"#, "3, 4 or 5"),
