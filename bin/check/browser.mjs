@@ -1,0 +1,69 @@
+// Runs the battery (dist/check/battery.js) in a headless browser already on this machine, loading
+// the library from dist/ over a 127.0.0.1 static server exactly as a page would. Chromium is
+// driven by playwright-core with the system's executable; nothing is ever downloaded.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = path.join(PACKAGE_ROOT, 'dist');
+
+/** Where each engine's browser usually is; CHROMIUM_BIN overrides. */
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+// Headless, as root too (no sandbox), and quiet: no background fetches, so the only traffic is
+// the page and the broker.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+/** A problem the user can fix before the check can run (no browser, no build): exit status 3. */
+export class SetupError extends Error {}
+
+/**
+ * Runs the battery in `browser` against `options.url`; resolves with `{ rows, version, ms,
+ * browser }`. `onRow` is called in Node as the page decides each row.
+ */
+export async function runInBrowser(browser, options, { onRow = () => {} } = {}) {
+  if (!fs.existsSync(path.join(DIST, 'check', 'battery.js')) || !fs.existsSync(path.join(DIST, 'scratch-mqtt.js'))) {
+    throw new SetupError(`the library is not built (${path.relative(process.cwd(), DIST) || 'dist'}/check/battery.js is missing): run npm run build`);
+  }
+  if (browser !== 'chromium') throw new SetupError(`--browser ${browser} is not available yet: use --browser chromium`);
+  const site = await startStaticServer({ mounts: { '/': DIST } });
+  try {
+    return await runInChromium(`${site.url}check/page.html`, options, onRow);
+  } finally {
+    await site.close();
+  }
+}
+
+async function runInChromium(pageUrl, options, onRow) {
+  const executablePath = process.env.CHROMIUM_BIN || CHROMIUM_CANDIDATES.find((file) => fs.existsSync(file));
+  if (!executablePath || !fs.existsSync(executablePath)) {
+    throw new SetupError('no Chromium found on this machine: install it (Debian: apt-get install chromium) or set CHROMIUM_BIN');
+  }
+  const { chromium } = await import('playwright-core');
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    await page.exposeFunction('scratchMqttCheckRow', (row) => onRow(row));
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => document.body?.dataset.ready === 'true', null, { timeout: 10000 });
+    const result = await page.evaluate(
+      (opts) => window.scratchMqttCheck.runBattery({ ...opts, onRow: (row) => window.scratchMqttCheckRow(row) }),
+      options,
+    );
+    return { ...result, browser: `Chromium ${browser.version()}` };
+  } finally {
+    await browser?.close().catch(() => {});
+  }
+}
