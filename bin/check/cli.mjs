@@ -59,7 +59,8 @@ export function parseCheckArgs(argv, env = process.env) {
     });
   } catch (error) {
     // Node's own messages name the option; drop its hint about `--` that does not apply here.
-    throw new UsageError(error.message.replace(/\. To specify a positional argument.*$/s, '').replace(/'/g, ''));
+    const reason = error.message.replace(/\. To specify a positional argument.*$/s, '').replace(/'/g, '');
+    throw new UsageError(reason.charAt(0).toLowerCase() + reason.slice(1));
   }
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
@@ -121,7 +122,7 @@ export async function check(argv, { stdout = process.stdout, stderr = process.st
     options = parseCheckArgs(argv, env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    stderr.write(`scratch-mqtt check: ${error.message}\n${'Run scratch-mqtt check --help for the options.'}\n`);
+    stderr.write(`scratch-mqtt check: ${error.message} (scratch-mqtt check --help lists the options)\n`);
     return 2;
   }
   if (options.help) {

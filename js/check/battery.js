@@ -23,6 +23,11 @@ const RECONNECT_TIMEOUT_MS = 10000;
 /** Message sizes tried, smallest first; the last is the bound. */
 const PROBE_SIZES = [1024, 16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024];
 const BIG_MESSAGE_TIMEOUT_MS = 10000;
+/**
+ * A size whose round trip took longer than this is the last one tried: the next is 4 times as
+ * big (mosquitto's WebSocket listener moves about 40 KB/s, so 1 MiB would take half a minute).
+ */
+const SLOW_MESSAGE_MS = 1000;
 const LATENCY_SAMPLES = 20;
 /** At most 1000 / 25 = 40 messages a second, whatever the broker's speed. */
 const LATENCY_GAP_MS = 25;
@@ -385,14 +390,18 @@ async function checkMaxPacket(run) {
   let largest = 0;
   let refused = 0;
   let lastCode = '';
+  const timings = [];
+  let slow = null;
   try {
     await bounded(client.subscribeAsync(topic, { qos: 1 }), MESSAGE_TIMEOUT_MS);
     for (const size of PROBE_SIZES) {
+      const started = performance.now();
       try {
         const arrival = nextMessage(client, topic, BIG_MESSAGE_TIMEOUT_MS, (payload) => payload.length === size);
         await bounded(client.publishAsync(topic, new Uint8Array(size).fill(0x2a), { qos: 1 }), BIG_MESSAGE_TIMEOUT_MS);
         if (!(await arrival)) throw Object.assign(new Error('did not come back'), { code: 'ERR_TIMEOUT' });
         largest = size;
+        timings.push({ size, ms: Math.round(performance.now() - started) });
       } catch (error) {
         refused = size;
         lastCode = error?.code ?? 'ERR_TIMEOUT';
@@ -400,13 +409,18 @@ async function checkMaxPacket(run) {
       }
       // A connection the broker closed over a large message is not used for the next size.
       if (!client.connected) break;
+      if (timings.at(-1).ms > SLOW_MESSAGE_MS) {
+        slow = timings.at(-1);
+        break;
+      }
     }
   } finally {
     await endClient(run, client);
   }
-  const data = { largest, refused: refused || null, announced: announced ?? null };
+  const data = { largest, refused: refused || null, refusedCode: lastCode || null, announced: announced ?? null, timings };
   if (!largest) return fail('fail.maxPacket', { size: formatSize(PROBE_SIZES[0]), code: lastCode }, data);
   if (refused) return pass('ok.maxPacket.limited', { size: formatSize(largest), refused: formatSize(refused) }, data);
+  if (slow && largest < PROBE_SIZES.at(-1)) return pass('ok.maxPacket.slow', { size: formatSize(largest), ms: slow.ms }, data);
   if (announced) return pass('ok.maxPacket.announced', { size: formatSize(largest), announced: formatSize(announced) }, data);
   return pass('ok.maxPacket', { size: formatSize(largest) }, data);
 }

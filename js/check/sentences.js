@@ -70,6 +70,7 @@ export const SENTENCES = {
     'ok.maxPacket': '{size} accepted (the largest tried)',
     'ok.maxPacket.limited': '{size} accepted; {refused} was not',
     'ok.maxPacket.announced': '{size} accepted; the broker announces at most {announced}',
+    'ok.maxPacket.slow': '{size} accepted; larger not tried ({size} took {ms} ms to come back)',
     'ok.latency': 'p50 {p50} ms, p99 {p99} ms over {n} messages',
     'ok.reconnect': 'back in {ms} ms, subscription kept',
 
@@ -178,10 +179,11 @@ export const SENTENCES = {
     'ok.qos': '消息以 QoS {qos} 在 {ms} 毫秒内返回',
     'ok.retained': '新订阅者能收到，清除后不再收到',
     'ok.will': '断开连接 {ms} 毫秒后送达',
-    'ok.properties5': '用户属性、内容类型、响应主题和对比数据都已返回',
+    'ok.properties5': '用户属性、内容类型、响应主题和关联数据都已返回',
     'ok.maxPacket': '{size} 被接受（已尝试的最大值）',
     'ok.maxPacket.limited': '{size} 被接受；{refused} 未被接受',
     'ok.maxPacket.announced': '{size} 被接受；服务器声明最多 {announced}',
+    'ok.maxPacket.slow': '{size} 被接受；没有再试更大的（{size} 用了 {ms} 毫秒才返回）',
     'ok.latency': 'p50 {p50} 毫秒，p99 {p99} 毫秒（共 {n} 条消息）',
     'ok.reconnect': '{ms} 毫秒后重新连上，订阅仍然有效',
 
