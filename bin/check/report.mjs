@@ -3,15 +3,9 @@
 // sentences (dist/check/sentences.js), in the language asked for.
 
 import { say, rowText } from '../../dist/check/sentences.js';
+import { MARKS, summarize } from '../../dist/check/summary.js';
 
-const MARKS = { pass: '✔', fail: '✘', skip: '–' };
-
-/** Counts of pass/fail/skip; `ok` only when nothing failed. */
-export function summarize(rows) {
-  const count = (status) => rows.filter((row) => row.status === status).length;
-  const summary = { passed: count('pass'), failed: count('fail'), skipped: count('skip') };
-  return { ...summary, ok: summary.failed === 0 && summary.passed > 0 };
-}
+export { summarize };
 
 /** The table, as lines of text. */
 export function renderTable(report, lang) {
