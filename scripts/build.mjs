@@ -102,9 +102,12 @@ async function main() {
     fs.cpSync(stage, outDir, { recursive: true });
     if (hasWrapper) {
       fs.copyFileSync(wrapper, path.join(outDir, `${NAME}.js`));
-      // The broker check (js/check/) runs in pages beside the library, as dist/check/ imports ../scratch-mqtt.js.
-      const check = path.join(path.dirname(wrapper), 'check');
-      if (fs.existsSync(check)) fs.cpSync(check, path.join(outDir, 'check'), { recursive: true });
+      // The broker check (js/check/) belongs to this repository's wrapper: it runs in pages beside
+      // the library, as dist/check/, importing ../scratch-mqtt.js.
+      const check = path.join(ROOT, 'js', 'check');
+      if (wrapper === path.join(ROOT, WRAPPER) && fs.existsSync(check)) {
+        fs.cpSync(check, path.join(outDir, 'check'), { recursive: true });
+      }
       if (fs.existsSync(wrapperTypes)) fs.copyFileSync(wrapperTypes, path.join(outDir, `${NAME}.d.ts`));
       else {
         // Without the wrapper's own types, the glue's are the nearest truth (and say so).
