@@ -67,6 +67,10 @@ async function main() {
   try {
     step(`wasm-bindgen ${bindgenVersion} --target web`);
     run('wasm-bindgen', ['--target', 'web', '--out-dir', stage, '--out-name', glueName, wasmIn]);
+    // wasm-bindgen copies the crate's package.json `dependencies` (the command line's, e.g.
+    // playwright-core) into a package.json of its own; without "type": "module" Node would then
+    // misread dist/ and the package would declare them twice. The top-level package.json is the one.
+    fs.rmSync(path.join(stage, 'package.json'), { force: true });
     const glueJs = path.join(stage, `${glueName}.js`);
     const wasmFile = path.join(stage, `${glueName}_bg.wasm`);
 
@@ -94,7 +98,7 @@ async function main() {
     fs.mkdirSync(outDir, { recursive: true });
     for (const f of fs.readdirSync(outDir)) {
       // Only our own outputs are replaced: other build steps (the Scratch extension) share dist/.
-      if (f.startsWith(`${NAME}.`) || f.startsWith(`${NAME}_`) || f.startsWith(`${GLUE_NAME}`) || f === 'snippets' || f === 'check') {
+      if (f.startsWith(`${NAME}.`) || f.startsWith(`${NAME}_`) || f.startsWith(`${GLUE_NAME}`) || f === 'snippets' || f === 'check' || f === 'package.json') {
         fs.rmSync(path.join(outDir, f), { recursive: true });
       }
     }
