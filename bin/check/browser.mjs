@@ -1,11 +1,14 @@
 // Runs the battery (dist/check/battery.js) in a headless browser already on this machine, loading
 // the library from dist/ over a 127.0.0.1 static server exactly as a page would. Chromium is
-// driven by playwright-core with the system's executable; nothing is ever downloaded.
+// driven by playwright-core with the system's executable, Firefox and WebKitGTK through WebDriver
+// (webdriver.mjs); nothing is ever downloaded.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../scripts/static-server.mjs';
+import { SetupError } from './errors.mjs';
+import { runInWebDriver } from './webdriver.mjs';
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = path.join(PACKAGE_ROOT, 'dist');
@@ -25,21 +28,21 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-/** A problem the user can fix before the check can run (no browser, no build): exit status 3. */
-export class SetupError extends Error {}
+export { SetupError };
 
 /**
  * Runs the battery in `browser` against `options.url`; resolves with `{ rows, version, ms,
  * browser }`. `onRow` is called in Node as the page decides each row.
  */
-export async function runInBrowser(browser, options, { onRow = () => {} } = {}) {
+export async function runInBrowser(browser, options, { onRow = () => {}, timeoutMs = 120000 } = {}) {
   if (!fs.existsSync(path.join(DIST, 'check', 'battery.js')) || !fs.existsSync(path.join(DIST, 'scratch-mqtt.js'))) {
     throw new SetupError(`the library is not built (${path.relative(process.cwd(), DIST) || 'dist'}/check/battery.js is missing): run npm run build`);
   }
-  if (browser !== 'chromium') throw new SetupError(`--browser ${browser} is not available yet: use --browser chromium`);
   const site = await startStaticServer({ mounts: { '/': DIST } });
+  const pageUrl = `${site.url}check/page.html`;
   try {
-    return await runInChromium(`${site.url}check/page.html`, options, onRow);
+    if (browser === 'chromium') return await runInChromium(pageUrl, options, onRow);
+    return await runInWebDriver(browser, pageUrl, options, timeoutMs);
   } finally {
     await site.close();
   }

@@ -20,7 +20,9 @@ Checks, from a headless browser on this machine, that a broker works for Scratch
 
 Options:
   --user U, --password P     credentials (CodeLab: --user guest --password test)
-  --browser NAME             chromium (the one installed on this machine; nothing is downloaded)
+  --browser NAME             chromium (default), firefox or webkit: the one installed on this
+                             machine (Firefox and WebKitGTK through their WebDriver servers);
+                             nothing is ever downloaded
   --lang en|zh-cn            language of the report (default: from the locale)
   --json FILE                also write the results as JSON
   --junit FILE               also write the results as JUnit XML (for CI)
@@ -146,7 +148,7 @@ export async function check(argv, { stdout = process.stdout, stderr = process.st
           password: options.password,
           prefix: options.prefix,
           skip: options.skip,
-        }),
+        }, { timeoutMs: options.timeoutMs }),
         probeBroker(options.url).catch(() => null),
       ]),
       timeout,

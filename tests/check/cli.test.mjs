@@ -59,9 +59,14 @@ test('check --help lists every option and the exit statuses, exit 0', () => {
   assert.match(result.stdout, /Exit status: 0 all passed, 1 something failed, 2 bad command line, 3 the check could not run\./);
 });
 
-test('a browser this machine cannot drive yet → exit 3 with one line', () => {
-  const result = run('check', 'ws://127.0.0.1:9/mqtt', '--browser', 'firefox');
-  if (result.code === 1) return; // the engine is driven: nothing to say here
-  assert.equal(result.code, 3, result.stderr);
-  assert.equal(result.stderr.split('\n').filter(Boolean).length, 1, result.stderr);
+test('a browser whose WebDriver server is not on the PATH → exit 3 with one line', () => {
+  const result = spawnSync(process.execPath, [BIN, 'check', 'ws://127.0.0.1:9/mqtt', '--browser', 'webkit'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30000,
+    // A PATH without the WebDriver servers (node itself is run by its full path).
+    env: { ...process.env, PATH: '/nonexistent' },
+  });
+  assert.equal(result.status, 3, result.stderr);
+  assert.equal(result.stderr, 'scratch-mqtt check: WebKitWebDriver is not on the PATH: apt-get install webkit2gtk-driver xvfb\n');
 });
