@@ -79,6 +79,7 @@ function explainWebSocket(row, probe, url) {
     }
     return because('fail.ws.http', { status, path });
   }
+  if (probe.http?.code === 'ETIMEDOUT') return because('fail.ws.silent', { host, port, seconds: probe.timeoutMs / 1000 });
   if (probe.http?.code) return because('fail.ws.reset', { port });
   return row;
 }

@@ -93,6 +93,7 @@ export const SENTENCES = {
       'the broker answered HTTP 404 on {path}: CodeLab-style brokers listen on /mqtt — try {suggestion}',
     'fail.ws.http': 'the server answered HTTP {status} on {path} instead of opening a WebSocket: check the path (often /mqtt) and the port',
     'fail.ws.tls': 'the browser refused the TLS connection: see the TLS certificate row',
+    'fail.ws.silent': '{host}:{port} accepted the connection but gave no HTTP answer within {seconds} s: is {port} a WebSocket port?',
     'fail.ws.reset': 'the connection was closed before any HTTP answer: is {port} a WebSocket port, or a plain MQTT (TCP) port such as 1883?',
     'fail.ws.mixed':
       'this page is https, so the browser only allows wss:// brokers: use the broker\'s wss:// address (CodeLab: wss://mqtt.longan.link:8084/mqtt)',
@@ -203,6 +204,7 @@ export const SENTENCES = {
     'fail.ws.http404': '服务器在 {path} 上返回 HTTP 404：CodeLab 类服务器在 /mqtt 上监听——请试试 {suggestion}',
     'fail.ws.http': '服务器在 {path} 上返回 HTTP {status}，而没有打开 WebSocket：请检查路径（通常是 /mqtt）和端口',
     'fail.ws.tls': '浏览器拒绝了 TLS 连接：请看“TLS 证书”一行',
+    'fail.ws.silent': '{host}:{port} 接受了连接，但 {seconds} 秒内没有 HTTP 应答：{port} 是 WebSocket 端口吗？',
     'fail.ws.reset': '连接在任何 HTTP 应答之前就被关闭：{port} 是 WebSocket 端口吗？还是像 1883 那样的普通 MQTT（TCP）端口？',
     'fail.ws.mixed': '这个页面是 https 的，浏览器只允许连接 wss:// 服务器：请使用服务器的 wss:// 地址（CodeLab：wss://mqtt.longan.link:8084/mqtt）',
     'fail.ws.badUrl': '{url} 不是 WebSocket 地址：请写成 ws://主机:端口/路径 或 wss://主机:端口/路径',

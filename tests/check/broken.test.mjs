@@ -1,8 +1,8 @@
 // `scratch-mqtt check` against brokers that do not work from a page, each with its own sentence:
 // a WebSocket server on another path (HTTP 404 → try /mqtt), one that refuses the `mqtt`
-// subprotocol, mosquitto's TLS WebSocket listener with a self-signed certificate, and a port with
-// nothing listening. The first two are fakes (no real broker does that on demand); the TLS
-// listener is real mosquitto.
+// subprotocol, mosquitto's TLS WebSocket listener with a self-signed certificate (and its plain
+// WebSocket and MQTT ports named wrongly), and a port with nothing listening. The first two are
+// fakes (no real broker does that on demand); the TLS listener is real mosquitto.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,7 +60,7 @@ describe('scratch-mqtt check against brokers that do not work from a page', { sk
     }
   });
 
-  test("mosquitto's wss:// listener with a self-signed certificate: the TLS row names it", async () => {
+  test("mosquitto's wss:// listener with a self-signed certificate: the TLS row names it; its other ports named wrongly", async () => {
     const certificate = selfSignedCertificate({ commonName: '127.0.0.1' });
     const [tlsPort] = await freePorts(1);
     // A third listener beside the two brokers.mjs opens: WebSockets over TLS, mosquitto's own.
@@ -89,6 +89,17 @@ describe('scratch-mqtt check against brokers that do not work from a page', { sk
       assert.equal(
         english.rows.tls.text,
         "the certificate of 127.0.0.1 is self-signed, and browsers refuse it without asking: use a certificate from a public CA (e.g. Let's Encrypt) for 127.0.0.1",
+      );
+
+      // The same mosquitto's other listeners, named wrongly: wss:// on its plain WebSocket port,
+      // and ws:// on its MQTT (TCP) port.
+      const plain = await runCheck([`wss://127.0.0.1:${broker.wsPort}/mqtt`]);
+      assert.equal(plain.rows.tls.text, `127.0.0.1:${broker.wsPort} does not speak TLS: use ws:// for this port, or the broker's wss:// port`);
+      const tcp = await runCheck([`ws://127.0.0.1:${broker.tcpPort}/`]);
+      assert.equal(tcp.rows.websocket.status, 'fail');
+      assert.equal(
+        tcp.rows.websocket.text,
+        `the connection was closed before any HTTP answer: is ${broker.tcpPort} a WebSocket port, or a plain MQTT (TCP) port such as 1883?`,
       );
     } finally {
       await broker.stop();
