@@ -34,29 +34,33 @@ export { SetupError };
  * Runs the battery in `browser` against `options.url`; resolves with `{ rows, version, ms,
  * browser }`. `onRow` is called in Node as the page decides each row.
  */
-export async function runInBrowser(browser, options, { onRow = () => {}, timeoutMs = 120000 } = {}) {
+export async function runInBrowser(browser, options, { onRow = () => {}, timeoutMs = 120000, signal = null } = {}) {
   if (!fs.existsSync(path.join(DIST, 'check', 'battery.js')) || !fs.existsSync(path.join(DIST, 'scratch-mqtt.js'))) {
     throw new SetupError(`the library is not built (${path.relative(process.cwd(), DIST) || 'dist'}/check/battery.js is missing): run npm run build`);
   }
   const site = await startStaticServer({ mounts: { '/': DIST } });
   const pageUrl = `${site.url}check/page.html`;
   try {
-    if (browser === 'chromium') return await runInChromium(pageUrl, options, onRow);
-    return await runInWebDriver(browser, pageUrl, options, timeoutMs);
+    if (browser === 'chromium') return await runInChromium(pageUrl, options, onRow, signal);
+    return await runInWebDriver(browser, pageUrl, options, timeoutMs, signal);
   } finally {
     await site.close();
   }
 }
 
-async function runInChromium(pageUrl, options, onRow) {
+async function runInChromium(pageUrl, options, onRow, signal) {
   const executablePath = process.env.CHROMIUM_BIN || CHROMIUM_CANDIDATES.find((file) => fs.existsSync(file));
   if (!executablePath || !fs.existsSync(executablePath)) {
     throw new SetupError('no Chromium found on this machine: install it (Debian: apt-get install chromium) or set CHROMIUM_BIN');
   }
   const { chromium } = await import('playwright-core');
   let browser;
+  // Closing the browser makes whatever waits on the page reject at once.
+  const stop = () => browser?.close().catch(() => {});
+  signal?.addEventListener('abort', stop);
   try {
     browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    if (signal?.aborted) throw new Error('stopped');
     const page = await browser.newPage();
     await page.exposeFunction('scratchMqttCheckRow', (row) => onRow(row));
     await page.goto(pageUrl);
@@ -67,6 +71,7 @@ async function runInChromium(pageUrl, options, onRow) {
     );
     return { ...result, browser: `Chromium ${browser.version()}` };
   } finally {
+    signal?.removeEventListener('abort', stop);
     await browser?.close().catch(() => {});
   }
 }

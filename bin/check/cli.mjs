@@ -133,27 +133,33 @@ export async function check(argv, { stdout = process.stdout, stderr = process.st
   }
   const startedAt = new Date().toISOString();
   const started = Date.now();
+  // --timeout stops the browser too, so the command ends then instead of when the battery does.
+  const abort = new AbortController();
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new SetupError(`no result within ${options.timeoutMs / 1000} s (--timeout)`)), options.timeoutMs);
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new SetupError(`no result within ${options.timeoutMs / 1000} s (--timeout)`));
+    }, options.timeoutMs);
   });
+  const battery = {
+    url: options.url,
+    username: options.username,
+    password: options.password,
+    prefix: options.prefix,
+    skip: options.skip,
+  };
+  const running = Promise.all([
+    runInBrowser(options.browser, battery, { timeoutMs: options.timeoutMs, signal: abort.signal }),
+    probeBroker(options.url).catch(() => null),
+  ]);
   let result;
   let probe;
   try {
-    [result, probe] = await Promise.race([
-      Promise.all([
-        runInBrowser(options.browser, {
-          url: options.url,
-          username: options.username,
-          password: options.password,
-          prefix: options.prefix,
-          skip: options.skip,
-        }, { timeoutMs: options.timeoutMs }),
-        probeBroker(options.url).catch(() => null),
-      ]),
-      timeout,
-    ]);
+    [result, probe] = await Promise.race([running, timeout]);
   } catch (error) {
+    // Let the browser and the static server close (bounded) before saying so.
+    await Promise.race([running.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     stderr.write(`scratch-mqtt check: ${error instanceof SetupError ? error.message : `the check could not run: ${error.message.split('\n')[0]}`}\n`);
     return 3;
   } finally {

@@ -44,7 +44,7 @@ const ENGINES = {
  * Loads `pageUrl` in `engine` and runs the battery there with `options`; resolves with the
  * battery's result and the browser's name and version. Everything it started is stopped.
  */
-export async function runInWebDriver(engine, pageUrl, options, timeoutMs) {
+export async function runInWebDriver(engine, pageUrl, options, timeoutMs, signal = null) {
   const spec = ENGINES[engine];
   const driverPath = which(spec.driver);
   if (!driverPath) throw new SetupError(`${spec.driver} is not on the PATH: ${spec.install}`);
@@ -54,6 +54,13 @@ export async function runInWebDriver(engine, pageUrl, options, timeoutMs) {
   };
   process.once('exit', stopAll);
   let session;
+  // Ending the session closes the browser (killing the driver alone would leave it running), and
+  // stopping the driver then makes the waiting WebDriver call fail at once.
+  const abort = async () => {
+    await Promise.race([session?.quit().catch(() => {}), sleep(3000)]);
+    stopAll();
+  };
+  signal?.addEventListener('abort', abort);
   try {
     const env = { ...process.env };
     if (spec.needsDisplay) {
@@ -78,9 +85,11 @@ export async function runInWebDriver(engine, pageUrl, options, timeoutMs) {
     const capabilities = await session.getCapabilities();
     return { ...result, browser: `${spec.name} ${capabilities.get('browserVersion') ?? ''}`.trim() };
   } finally {
-    await session?.quit().catch(() => {});
+    // After an abort the driver is gone already: asking it to quit would only wait.
+    if (!signal?.aborted) await session?.quit().catch(() => {});
     stopAll();
     process.off('exit', stopAll);
+    signal?.removeEventListener('abort', abort);
   }
 }
 

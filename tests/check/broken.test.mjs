@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMosquitto } from '../support/brokers.mjs';
 import { selfSignedCertificate } from '../support/certificates.mjs';
-import { startNoSubprotocolServer, startPathOnlyServer } from '../support/fake-brokers.mjs';
+import { startNoSubprotocolServer, startPathOnlyServer, startSilentBroker } from '../support/fake-brokers.mjs';
 import { freePorts, waitForPort } from '../support/net.mjs';
 import { libraryBuilt } from '../browser/harness.mjs';
 import { failedLines, runCheck } from './support.mjs';
@@ -120,5 +120,18 @@ describe('scratch-mqtt check against brokers that do not work from a page', { sk
     assert.equal(run.rows.tls.status, 'skip');
     assertNothingElseRan(run.rows);
     assert.match(run.stdout, /^0 passed, 1 failed, 15 not run/m);
+  });
+
+  test('a broker that never answers CONNECT, with --timeout 2: exit 3 with one line, the browser stopped', async () => {
+    const silent = await startSilentBroker();
+    try {
+      const run = await runCheck([silent.url, '--timeout', '2']);
+      assert.equal(run.code, 3, run.stdout + run.stderr);
+      assert.equal(run.stdout, '');
+      assert.equal(run.stderr, 'scratch-mqtt check: no result within 2 s (--timeout)\n');
+      assert.equal(run.json, null, 'no report is written for a run that did not finish');
+    } finally {
+      await silent.stop();
+    }
   });
 });
