@@ -23,7 +23,11 @@ export function setupCheckPanel({ settings, language, t }) {
   async function run() {
     if (running) return;
     const { url, username, password } = settings();
-    if (!url) return;
+    if (!url) {
+      $('check-panel').hidden = false;
+      $('check-summary').textContent = t('err.url.empty');
+      return;
+    }
     running = true;
     rows = [];
     finished = null;
