@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pickLanguage, ROW_IDS, LANGUAGES } from '../../dist/check/sentences.js';
+import { pickLanguage, ROW_IDS, LANGUAGES, say } from '../../dist/check/sentences.js';
+import { MARKS } from '../../dist/check/summary.js';
 import { runInBrowser, SetupError } from './browser.mjs';
 import { explainRows } from './explain.mjs';
 import { probeBroker } from './probe.mjs';
@@ -149,8 +150,9 @@ export async function check(argv, { stdout = process.stdout, stderr = process.st
     prefix: options.prefix,
     skip: options.skip,
   };
+  const progress = progressLine(stderr, options.lang);
   const running = Promise.all([
-    runInBrowser(options.browser, battery, { timeoutMs: options.timeoutMs, signal: abort.signal }),
+    runInBrowser(options.browser, battery, { timeoutMs: options.timeoutMs, signal: abort.signal, onRow: progress.row }),
     probeBroker(options.url).catch(() => null),
   ]);
   let result;
@@ -164,6 +166,7 @@ export async function check(argv, { stdout = process.stdout, stderr = process.st
     return 3;
   } finally {
     clearTimeout(timer);
+    progress.clear();
   }
   const report = {
     version: packageVersion(),
@@ -180,6 +183,24 @@ export async function check(argv, { stdout = process.stdout, stderr = process.st
   if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(renderJson(report, options.lang), null, 2)}\n`);
   if (options.junit) fs.writeFileSync(options.junit, renderJunit(report, options.lang));
   return summarize(report.rows).ok ? 0 : 1;
+}
+
+/**
+ * On a terminal, one line on stderr that follows the rows as the page decides them (a run takes
+ * seconds); nothing when stderr is a file or a pipe, so logs and CI output stay clean.
+ */
+function progressLine(stream, lang) {
+  if (!stream.isTTY) return { row() {}, clear() {} };
+  let done = 0;
+  return {
+    row(row) {
+      done++;
+      stream.write(`\r\x1b[K  ${MARKS[row.status]} ${done}/${ROW_IDS.length} ${say(lang, `title.${row.id}`)}`);
+    },
+    clear() {
+      if (done) stream.write('\r\x1b[K');
+    },
+  };
 }
 
 function packageVersion() {

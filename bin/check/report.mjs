@@ -55,6 +55,7 @@ export function renderJson(report, lang) {
       text: rowText(lang, row),
       key: (row.status === 'pass' ? row.detail : row.sentence)?.key ?? null,
       source: row.source,
+      ...(row.note ? { note: say(lang, row.note.key, row.note.params) } : {}),
       ...(row.ms === undefined ? {} : { ms: row.ms }),
       ...(row.data ? { data: row.data } : {}),
     })),
