@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pickLanguage, ROW_IDS, LANGUAGES, say } from '../../dist/check/sentences.js';
+import { LANGUAGES, pickLanguage, ROW_IDS, say, SKIPPABLE_ROW_IDS } from '../../dist/check/sentences.js';
 import { MARKS } from '../../dist/check/summary.js';
 import { runInBrowser, SetupError } from './browser.mjs';
 import { explainRows } from './explain.mjs';
@@ -28,7 +28,7 @@ Options:
   --json FILE                also write the results as JSON
   --junit FILE               also write the results as JUnit XML (for CI)
   --prefix TOPIC             test topics go under TOPIC/<random id>/ (default scratch-mqtt-check)
-  --skip ROW[,ROW…]          rows not to run: ${ROW_IDS.join(', ')}
+  --skip ROW[,ROW…]          rows not to run: ${SKIPPABLE_ROW_IDS.join(', ')}
   --timeout SECONDS          give up after this long (default 120)
   -h, --help                 this text
 
@@ -93,8 +93,8 @@ export function parseCheckArgs(argv, env = process.env) {
     throw new UsageError(`--lang ${values.lang}: choose one of ${LANGUAGES.join(', ')}`);
   }
   const skip = values.skip.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = skip.filter((id) => !ROW_IDS.includes(id));
-  if (unknown.length) throw new UsageError(`--skip ${unknown.join(',')}: rows are ${ROW_IDS.join(', ')}`);
+  const unknown = skip.filter((id) => !SKIPPABLE_ROW_IDS.includes(id));
+  if (unknown.length) throw new UsageError(`--skip ${unknown.join(',')}: rows you can skip are ${SKIPPABLE_ROW_IDS.join(', ')}`);
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout ${values.timeout}: give a number of seconds`);
   if (!/^[^#+\0]+$/.test(values.prefix)) throw new UsageError(`--prefix ${values.prefix}: a topic prefix cannot hold # or +`);

@@ -26,7 +26,7 @@ export function explainRows(rows, probe, url) {
 }
 
 function explainTls(row, probe) {
-  if (!probe?.secure || !probe.tls) return row;
+  if (!probe?.secure || !probe.tls || row.sentence?.key === 'skip.notAsked') return row;
   const { tls, host, port } = probe;
   if (tls.ok) {
     return {

@@ -173,7 +173,8 @@ async function checkWebSocket(run) {
       run.decide('subprotocol', skipped('skip.needsWebSocket'));
     }
   }
-  if (!tlsWanted) run.decide('tls', skipped('skip.notWss'));
+  if (run.skip.has('tls')) run.decide('tls', skipped('skip.notAsked'));
+  else if (!tlsWanted) run.decide('tls', skipped('skip.notWss'));
   else if (run.rows.get('websocket').status === 'pass') run.decide('tls', pass('ok.tls.browser'));
   // A page cannot see why a wss:// handshake failed; the command line replaces this with its finding.
   else run.decide('tls', skipped('skip.tls.page'));
@@ -212,7 +213,7 @@ async function checkVersions(run) {
   const ready = run.rows.get('websocket')?.status === 'pass' && run.rows.get('subprotocol')?.status === 'pass';
   let refusal = null;
   for (const version of VERSIONS) {
-    if (run.skip.has(version.id) || (version.id === 'mqtt5' && run.skip.has('mqtt5'))) {
+    if (run.skip.has(version.id)) {
       run.decide(version.id, skipped('skip.notAsked'));
       continue;
     }
