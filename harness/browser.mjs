@@ -14,25 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from './local-browsers.mjs';
 import { startStaticServer } from './static-server.mjs';
 import { onCleanup } from './cleanup.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+export const CHROMIUM = findChromium() ?? '/usr/bin/chromium';
 export const LIBRARY = path.join(ROOT, 'dist', 'scratch-mqtt.js');
 export const RESULTS = path.join(ROOT, 'test-results');
-
-// Headless, as root (no sandbox), and quiet: no GPU, no background fetches to the internet, no
-// QUIC probing, so a test's only traffic is to the servers it started.
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--disable-quic',
-];
 
 /** True once the wasm shell has been built into dist/. */
 export function libraryBuilt() {

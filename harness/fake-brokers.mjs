@@ -2,9 +2,12 @@
 //
 //   const silent = await startSilentBroker();     // accepts the upgrade, never answers CONNECT
 //   const hostile = await startScriptedBroker((ws, n) => ws.send(bytes));   // per connection n
+//   const wrongPath = await startPathOnlyServer();  // upgrades only on /mqtt, HTTP 404 elsewhere
+//   const noProtocol = await startNoSubprotocolServer();  // upgrades without naming a subprotocol
 //
-// Both accept the `mqtt` subprotocol, listen on 127.0.0.1 and count connections.
+// The scripted ones accept the `mqtt` subprotocol and count connections; all listen on 127.0.0.1.
 
+import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { onCleanup } from './cleanup.mjs';
 
@@ -62,4 +65,61 @@ export async function startScriptedBroker(script) {
 /** Accepts the WebSocket upgrade, never answers CONNECT. */
 export function startSilentBroker() {
   return startScriptedBroker(() => {});
+}
+
+/**
+ * An HTTP server that upgrades WebSockets only on `path` (as CodeLab's and EMQX's brokers serve
+ * /mqtt) and answers HTTP 404 on every other path. It speaks no MQTT: it shows a wrong path.
+ */
+export async function startPathOnlyServer({ path = '/mqtt' } = {}) {
+  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => [...protocols][0] });
+  const server = http.createServer((req, res) => {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url, 'http://x').pathname !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => {}));
+  });
+  return listening(server, () => {
+    for (const client of sockets.clients) client.terminate();
+  });
+}
+
+/** Accepts WebSocket upgrades but never names the asked subprotocol: browsers then close at once. */
+export async function startNoSubprotocolServer() {
+  const server = http.createServer();
+  const sockets = new WebSocketServer({ server, handleProtocols: () => false });
+  sockets.on('connection', (ws) => ws.on('error', () => {}));
+  return listening(server, () => {
+    for (const client of sockets.clients) client.terminate();
+  });
+}
+
+/** Listens on a free 127.0.0.1 port; `{ port, url(path), stop }`, stopped on cleanup too. */
+async function listening(server, closeClients) {
+  const connections = new Set();
+  server.on('connection', (socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const stop = () =>
+    new Promise((resolve) => {
+      closeClients();
+      for (const socket of connections) socket.destroy();
+      server.close(() => resolve());
+    });
+  const unregister = onCleanup(stop);
+  const { port } = server.address();
+  return {
+    port,
+    url: (path = '/mqtt') => `ws://127.0.0.1:${port}${path}`,
+    async stop() {
+      unregister();
+      await stop();
+    },
+  };
 }

@@ -1,4 +1,5 @@
-// Small network helpers for tests: free loopback ports and waiting for a port to accept.
+// Small network helpers: free loopback ports and waiting for a port to accept (tests, the
+// benchmark and `scratch-mqtt check`).
 
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

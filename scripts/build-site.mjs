@@ -29,8 +29,10 @@ const DIST_FILES = [
   'scratch-mqtt.global.js',
   'scratch-mqtt-extension.js',
   'snippets',
+  // The demo console's "Check this broker" button runs the broker check from here.
+  'check',
 ];
-const WWW_FILES = ['index.html', 'app.js', 'i18n.js', 'style.css', 'use.html', 'use.js'];
+const WWW_FILES = ['index.html', 'app.js', 'check-panel.js', 'i18n.js', 'style.css', 'use.html', 'use.js'];
 
 const { values } = parseArgs({
   options: {

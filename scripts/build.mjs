@@ -7,6 +7,7 @@
 //   dist/scratch-mqtt.js, .d.ts, _bg.wasm            the ESM library
 //   dist/scratch-mqtt.bundle.js, .d.ts               one self-contained ES module, wasm inlined
 //   dist/scratch-mqtt.global.js, .d.ts               the same as a classic script (when possible)
+//   dist/check/                                      the broker check (js/check/: battery, sentences, page)
 //
 // Options: --crate DIR (another crate, e.g. a throwaway prototype; default: this repository),
 //          --out DIR (default dist), --wrapper FILE (default: js/mqtt.js for this repository's crate),
@@ -66,6 +67,10 @@ async function main() {
   try {
     step(`wasm-bindgen ${bindgenVersion} --target web`);
     run('wasm-bindgen', ['--target', 'web', '--out-dir', stage, '--out-name', glueName, wasmIn]);
+    // wasm-bindgen copies the crate's package.json `dependencies` (the command line's, e.g.
+    // playwright-core) into a package.json of its own; without "type": "module" Node would then
+    // misread dist/ and the package would declare them twice. The top-level package.json is the one.
+    fs.rmSync(path.join(stage, 'package.json'), { force: true });
     const glueJs = path.join(stage, `${glueName}.js`);
     const wasmFile = path.join(stage, `${glueName}_bg.wasm`);
 
@@ -93,7 +98,7 @@ async function main() {
     fs.mkdirSync(outDir, { recursive: true });
     for (const f of fs.readdirSync(outDir)) {
       // Only our own outputs are replaced: other build steps (the Scratch extension) share dist/.
-      if (f.startsWith(`${NAME}.`) || f.startsWith(`${NAME}_`) || f.startsWith(`${GLUE_NAME}`) || f === 'snippets') {
+      if (f.startsWith(`${NAME}.`) || f.startsWith(`${NAME}_`) || f.startsWith(`${GLUE_NAME}`) || f === 'snippets' || f === 'check' || f === 'package.json') {
         fs.rmSync(path.join(outDir, f), { recursive: true });
       }
     }
@@ -101,6 +106,12 @@ async function main() {
     fs.cpSync(stage, outDir, { recursive: true });
     if (hasWrapper) {
       fs.copyFileSync(wrapper, path.join(outDir, `${NAME}.js`));
+      // The broker check (js/check/) belongs to this repository's wrapper: it runs in pages beside
+      // the library, as dist/check/, importing ../scratch-mqtt.js.
+      const check = path.join(ROOT, 'js', 'check');
+      if (wrapper === path.join(ROOT, WRAPPER) && fs.existsSync(check)) {
+        fs.cpSync(check, path.join(outDir, 'check'), { recursive: true });
+      }
       if (fs.existsSync(wrapperTypes)) fs.copyFileSync(wrapperTypes, path.join(outDir, `${NAME}.d.ts`));
       else {
         // Without the wrapper's own types, the glue's are the nearest truth (and say so).
@@ -368,7 +379,7 @@ function buildArgs(argv) {
     process.exit(2);
   }
   if (values.help) {
-    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
+    console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 14).join('\n'));
     process.exit(0);
   }
   return values;

@@ -62,6 +62,11 @@ step "Demo page, single files, build, types and test brokers in Chromium; the pa
 node --test --test-reporter=spec tests/harness/*.test.mjs tests/build/*.test.mjs tests/browser/*.test.mjs 2>&1 |
   tee -a "$LOG"
 
+step "Broker check (scratch-mqtt check): the command line, and the battery in Chromium against mosquitto, aedes and broken brokers"
+# Real mosquitto (with credentials, and its TLS WebSocket listener with a self-signed certificate)
+# and aedes; fakes only for a wrong path and a refused subprotocol; a port with nothing listening.
+node --test --test-reporter=spec tests/check/*.test.mjs 2>&1 | tee -a "$LOG"
+
 step "Scratch extension: blocks (stub runtime), real client in Node, manifest, three VMs and the official editor in Chromium"
 # Unit tests against a stub runtime, the blocks with the wasm client against aedes and mosquitto,
 # extension-manifest.json against the built files, scratch-vm 5 (npm), @scratch/scratch-vm 15 and

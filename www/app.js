@@ -3,6 +3,7 @@
 //
 // Everything a broker sends is shown with textContent, never parsed as HTML.
 
+import { setupCheckPanel } from './check-panel.js';
 import { STRINGS } from './i18n.js';
 
 // Beside the page (npm start serves dist/ at /dist/, the hosted site copies it there): relative,
@@ -40,6 +41,7 @@ function applyLanguage() {
   renderStatus();
   renderSubscriptions();
   renderCount();
+  checkPanel?.render();
   if (lastError) showError(lastError.titleKey, lastError.err);
 }
 
@@ -50,6 +52,8 @@ let lib = null;
 let client = null;
 let state = 'disconnected';
 let lastError = null;
+/** The "Check this broker" panel (check-panel.js); set up in start(). */
+let checkPanel = null;
 /** filter → { qos, granted: number|null (null while pending) } */
 const subscriptions = new Map();
 
@@ -62,6 +66,8 @@ function setState(next) {
   $('disconnect').disabled = !(live || busy);
   $('subscribe').disabled = !live;
   $('publish').disabled = !live;
+  // A check runs with clients of its own, connected or not; it only needs the library.
+  if (!checkPanel?.running) $('check').disabled = !lib;
   for (const id of ['preset', 'url', 'username', 'password', 'protocol', 'client-id']) $(id).disabled = live || busy;
 }
 
@@ -503,6 +509,11 @@ async function start() {
     connect();
   });
   $('disconnect').addEventListener('click', disconnect);
+  checkPanel = setupCheckPanel({
+    settings: () => ({ url: $('url').value.trim(), username: $('username').value, password: $('password').value }),
+    language: () => lang,
+    t,
+  });
   $('subscribe-form').addEventListener('submit', (e) => {
     e.preventDefault();
     subscribe();

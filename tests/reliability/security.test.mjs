@@ -4,12 +4,11 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ROOT, launchBrowser, startSite } from '../../harness/browser.mjs';
 import { startMosquitto } from '../../harness/brokers.mjs';
+import { selfSignedCertificate } from '../../harness/certificates.mjs';
 import { MqttBlocks } from '../../js/extension/blocks.js';
 import { StubRuntime } from '../scratch/stub-runtime.mjs';
 import { nodeClient } from '../../harness/node-client.mjs';
@@ -143,11 +142,8 @@ describe('security', () => {
   });
 
   test('ws:// to another host from an https page is ERR_MIXED_CONTENT, said plainly; loopback is allowed', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-tls-'));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    const site = await startBlankSite({ tls: { key: fs.readFileSync(key), cert: fs.readFileSync(cert) } });
+    const certificate = selfSignedCertificate({ commonName: '127.0.0.1' });
+    const site = await startBlankSite({ tls: { key: certificate.key, cert: certificate.cert } });
     const browser = await launchBrowser({ ignoreHTTPSErrors: true });
     try {
       assert.match(site.url, /^https:/);
@@ -177,7 +173,7 @@ describe('security', () => {
     } finally {
       await browser.close();
       await site.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      certificate.remove();
     }
   });
 });
