@@ -27,7 +27,7 @@ instanceof_Map instanceof_Uint8Array isArray isSafeInteger isView iterator keys 
 new_from_slice new_with_byte_offset_and_length new_with_str new_with_str_sequence_and_options next
 of password postMessage protocol prototypesetcall push random readyState reason reject
 revokeObjectURL send set set_binaryType set_name set_onclose set_onerror set_onmessage set_onopen
-set_password set_type set_username stack static_accessor_GLOBAL static_accessor_GLOBAL_THIS
+set_password set_type set_username stack static_accessor_GLOBAL static_accessor_GLOBAL_THIS toString
 static_accessor_SELF static_accessor_WINDOW terminate username value
 `
   .trim()
