@@ -12,6 +12,7 @@
 //            --only GROUP[,GROUP]  size cold fire mosquitto publish rtt cpu memory scratch observer
 //            --profile CLIENT[,CLIENT]  CPU profiles (CDP Profiler, separate runs) of the 16 B firehose,
 //            mosquitto and QoS 0 publish: test-results/bench-<client>[-mosquitto|-publish].cpuprofile
+//            --clients NAME[,NAME]  measure only these (frames raw ours mqttjs paho mqtt5wasm)
 //            --no-mqtt5-wasm  leave the fifth client out (the full run builds it on demand; the quick
 //            run uses it only when already built: node bench/mqtt5-wasm.mjs)
 
@@ -41,6 +42,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string', default: '' },
     profile: { type: 'string', default: '' },
     'no-mqtt5-wasm': { type: 'boolean', default: false },
+    clients: { type: 'string', default: '' },
   },
 });
 const QUICK = opts.quick;
@@ -244,8 +246,10 @@ async function main() {
 
   const measured = (group) => wanted(group);
   /** RUNS rounds over `clients`, interleaved. */
-  const each = async (group, label, clients, fn) => {
+  const ONLY_CLIENTS = new Set(opts.clients.split(',').filter(Boolean));
+  const each = async (group, label, all, fn) => {
     if (!measured(group)) return;
+    const clients = ONLY_CLIENTS.size ? all.filter((c) => ONLY_CLIENTS.has(c)) : all;
     for (let run = 1; run <= RUNS; run++) {
       for (const client of clients) {
         const line = await attempt(`${label} ${client}`, () => fn(client, run));
@@ -562,7 +566,7 @@ try {
         if (!summary.figures[f.id].result) missing.push(f.id);
         continue;
       }
-      for (const c of f.clients) if (summary.figures[f.id]?.median[c] === null) missing.push(`${f.id}/${c}`);
+      for (const c of f.clients) if (summary.figures[f.id]?.median[c] === null && (!opts.clients || opts.clients.split(',').includes(c))) missing.push(`${f.id}/${c}`);
     }
     if (missing.length) {
       console.error(`bench --check: no number for ${missing.join(', ')}`);
