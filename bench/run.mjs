@@ -549,9 +549,10 @@ try {
   const outcome = await main();
   const summary = summarise(outcome);
   console.log(`\n${summary.text}\n`);
-  for (const id of ['recvFire16', 'recvFire1k', 'recvFire1']) {
+  for (const id of QUICK ? [] : ['recvFire16', 'recvFire1k', 'recvFire1']) {
     const r = summary.figures[id]?.ratios.rawVsFrames;
-    // The instrument check: the raw page should reach the frames-only page's rate (within 10 %).
+    // The instrument check: the raw page should reach the frames-only page's rate (within 10 %);
+    // a quick run's firehose bursts are too short to judge that.
     if (r) console.log(`Harness check, ${summary.figures[id].title}: raw WebSocket ÷ frames-only page = ${r.toFixed(2)} (${Math.abs(r - 1) <= 0.1 ? 'within' : 'NOT within'} 10 %)`);
   }
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
