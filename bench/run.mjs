@@ -529,7 +529,7 @@ function summarise({ chromiumVersion, scratch }) {
     commit: gitCommit(),
     harness: 'a fresh headless Chromium per measurement, launched without a DevTools endpoint; the page measures and POSTs its result; firehose and publisher in a separate Node process. Figures marked [CDP …] come from separate runs with a bare CDP session enabling only those domains.',
     chromiumFlags: 'see bench/chromium.mjs MEASURED_ARGS',
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1), loadAverageAtStart: LOAD_AT_START, loadAverageAtEnd: os.loadavg(), platform: `${os.type()} ${os.release()}` },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1), loadAverageAtStart: LOAD_AT_START, loadAverageAtEnd: os.loadavg(), loadAverage1mEvery15s: LOAD_SAMPLES, platform: `${os.type()} ${os.release()}` },
     chromium: chromiumVersion,
     node: process.version,
     network: 'loopback (127.0.0.1)',
@@ -545,6 +545,9 @@ function pkgVersion(name) {
 }
 
 const LOAD_AT_START = os.loadavg();
+// The 1-minute load average every 15 s: others' work on a shared machine shows here (ours adds 1–2).
+const LOAD_SAMPLES = [];
+const loadSampler = setInterval(() => LOAD_SAMPLES.push(+os.loadavg()[0].toFixed(2)), 15_000).unref();
 try {
   const outcome = await main();
   const summary = summarise(outcome);
@@ -578,5 +581,6 @@ try {
   console.error(error);
   process.exitCode = 1;
 } finally {
+  clearInterval(loadSampler);
   await runCleanups();
 }
