@@ -12,6 +12,7 @@
 import { varint } from './varint.js';
 
 const uid = () => `bench-${Math.random().toString(36).slice(2, 10)}`;
+const encoder = new TextEncoder();
 
 // ------------------------------------------------------------------ Scratch MQTT (this project)
 // Loaded as a page would load it: the single-file ES module (wasm inlined), see index.html.
@@ -140,8 +141,6 @@ const mqtt5wasm = {
 // on receive a walk over the fixed headers (no topic or payload decoding, no copies). Packets
 // produced in one turn go out as one frame. It assumes whole packets per frame, which holds for
 // mosquitto and for the firehose.
-const encoder = new TextEncoder();
-
 function packet(first, body) {
   const head = [first, ...varint(body.length)];
   const out = new Uint8Array(head.length + body.length);
