@@ -526,7 +526,7 @@ function summarise({ chromiumVersion, scratch }) {
     runsPerFigure: RUNS,
     messages: { ...CONFIG, packetsPerFrame: BATCH },
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
-    commit: gitCommit(),
+    commit: COMMIT,
     harness: 'a fresh headless Chromium per measurement, launched without a DevTools endpoint; the page measures and POSTs its result; firehose and publisher in a separate Node process. Figures marked [CDP …] come from separate runs with a bare CDP session enabling only those domains.',
     chromiumFlags: 'see bench/chromium.mjs MEASURED_ARGS',
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1), loadAverageAtStart: LOAD_AT_START, loadAverageAtEnd: os.loadavg(), loadAverage1mEvery15s: LOAD_SAMPLES, platform: `${os.type()} ${os.release()}` },
@@ -545,6 +545,7 @@ function pkgVersion(name) {
 }
 
 const LOAD_AT_START = os.loadavg();
+const COMMIT = gitCommit(); // at the start: the code that ran
 // The 1-minute load average every 15 s: others' work on a shared machine shows here (ours adds 1–2).
 const LOAD_SAMPLES = [];
 const loadSampler = setInterval(() => LOAD_SAMPLES.push(+os.loadavg()[0].toFixed(2)), 15_000).unref();
