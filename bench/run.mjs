@@ -433,7 +433,7 @@ async function main() {
 function gitCommit() {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'js', 'scripts', 'bench', 'Cargo.toml'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'js', 'scripts', 'bench', 'Cargo.toml', ':!bench/results.json'], { cwd: ROOT, encoding: 'utf8' }).trim();
     return dirty ? `${head}+changes` : head;
   } catch {
     return null;
