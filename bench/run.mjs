@@ -24,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { launchBrowser, startSite, ROOT, CHROMIUM } from '../tests/browser/harness.mjs';
 import { startMosquitto } from '../tests/support/brokers.mjs';
-import { runCleanups } from '../tests/support/cleanup.mjs';
+import { removeOnExit, runCleanups } from '../tests/support/cleanup.mjs';
 import { launchPage } from './chromium.mjs';
 import { startReportServer } from './report-server.mjs';
 import { startPeerProcess } from './peer-process.mjs';
@@ -188,6 +188,7 @@ async function main() {
   // The pages are real files from the local server (Chromium's local-network-access checks
   // block WebSockets to 127.0.0.1 from pages that are not).
   const pagesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smq-bench-pages-'));
+  removeOnExit(pagesDir);
   for (const client of COLUMNS) {
     fs.writeFileSync(path.join(pagesDir, `${client}.html`), `<!doctype html><meta charset="utf-8"><title>bench ${client}</title>${PAGE_SCRIPTS[client]}`);
   }
