@@ -1,4 +1,4 @@
-// The four clients the benchmark compares, behind one small interface. Each adapter is written
+// The clients the benchmark compares, behind one small interface. Each adapter is written
 // the way a page would use that client (its public API only, its default options).
 //
 //   const c = await ADAPTERS[name].connect(url, { onMessage });   // resolves on CONNACK
@@ -12,6 +12,7 @@
 import { varint } from './varint.js';
 
 const uid = () => `bench-${Math.random().toString(36).slice(2, 10)}`;
+const encoder = new TextEncoder();
 
 // ------------------------------------------------------------------ Scratch MQTT (this project)
 // Loaded as a page would load it: the single-file ES module (wasm inlined), see index.html.
@@ -103,13 +104,43 @@ const paho = {
   },
 };
 
+// ------------------------------------------------------------------ mqtt5-wasm (crates.io, built by bench/mqtt5-wasm.mjs)
+// Its JS API as its README shows it: bytes in, a callback per subscription. MQTT 3.1.1, like the
+// others (protocolVersion 4); subscribeWithOptions resolves on SUBACK.
+const mqtt5wasm = {
+  async connect(url, { onMessage }) {
+    const { MqttClient, ConnectOptions, SubscribeOptions, PublishOptions } = window.Mqtt5Wasm;
+    const client = new MqttClient(uid());
+    const options = new ConnectOptions();
+    options.protocolVersion = 4;
+    options.keepAlive = 60;
+    await client.connectWithOptions(url, options);
+    return {
+      subscribe: (topic, qos) => {
+        const o = new SubscribeOptions();
+        o.qos = qos;
+        return client.subscribeWithOptions(topic, onMessage, o);
+      },
+      publish: (topic, payload, qos) => {
+        const bytes = typeof payload === 'string' ? encoder.encode(payload) : payload;
+        if (qos === 0) return void client.publish(topic, bytes);
+        const o = new PublishOptions();
+        o.qos = qos;
+        return client.publishWithOptions(topic, bytes, o);
+      },
+      end: () => client.disconnect(),
+    };
+  },
+  async wasmBytes() {
+    return window.Mqtt5Wasm.memory.buffer.byteLength;
+  },
+};
+
 // ------------------------------------------------------------------ the raw WebSocket: the limit
 // The least a page can do and still speak MQTT 3.1.1: hand-built CONNECT/SUBSCRIBE/PUBLISH, and
 // on receive a walk over the fixed headers (no topic or payload decoding, no copies). Packets
 // produced in one turn go out as one frame. It assumes whole packets per frame, which holds for
 // mosquitto and for the firehose.
-const encoder = new TextEncoder();
-
 function packet(first, body) {
   const head = [first, ...varint(body.length)];
   const out = new Uint8Array(head.length + body.length);
@@ -124,7 +155,8 @@ function str(s) {
 }
 
 const raw = {
-  connect(url, { onMessage }) {
+  /** framesOnly: after SUBACK, onMessage() once per WebSocket frame and nothing else (the frames-only page). */
+  connect(url, { onMessage, framesOnly = false }) {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, 'mqtt');
       ws.binaryType = 'arraybuffer';
@@ -212,6 +244,7 @@ const raw = {
             const n = (b[j] << 8) | b[j + 1];
             const done = waiting.get(n);
             waiting.delete(n);
+            if (type === 9 && framesOnly) ws.onmessage = onMessage;
             done?.();
           }
           i = j + len;
@@ -221,4 +254,9 @@ const raw = {
   },
 };
 
-export const ADAPTERS = { raw, ours, mqttjs, paho };
+// The browser's own ceiling: a page that counts WebSocket frames and does nothing else.
+const frames = {
+  connect: (url, { onMessage }) => raw.connect(url, { onMessage, framesOnly: true }),
+};
+
+export const ADAPTERS = { frames, raw, ours, mqttjs, paho, mqtt5wasm };
