@@ -103,6 +103,8 @@ export async function startSite({ extraMounts = {}, localBroker = null, tls = nu
       '/': path.join(ROOT, 'www'),
       '/dist/': path.join(ROOT, 'dist'),
       '/js/': path.join(ROOT, 'js'),
+      // The host pages' shared browser-side scripts (scratch-loader.js).
+      '/harness/page/': path.join(ROOT, 'harness', 'page'),
       ...extraMounts,
     },
     json: localBroker ? { '/local-broker.json': () => localBroker } : {},

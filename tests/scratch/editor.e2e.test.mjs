@@ -83,6 +83,7 @@ before(async () => {
       '/host/static/': path.join(gui, 'static'),
       '/host/': path.join(ROOT, 'tests', 'scratch', 'editor'),
       '/vm-host/': path.join(ROOT, 'tests', 'scratch', 'page'),
+      '/harness/page/': path.join(ROOT, 'harness', 'page'),
       '/dist/': path.join(ROOT, 'dist'),
       '/examples/': path.join(ROOT, 'www', 'examples'),
     },

@@ -1,6 +1,7 @@
-// What a userscript loader (Eureka in CodeLab, in its "unsandboxed" mode) gives an extension file
-// in an editor that has no loader of its own: a `Scratch` object around the editor's VM, then the
-// file as a classic script. Shared by the VM host page and the editor host page.
+// Browser side of the Scratch host pages (the tests' VM and editor hosts, the benchmark's): what a
+// userscript loader (Eureka in CodeLab, in its "unsandboxed" mode) gives an extension file in an
+// editor that has no loader of its own — a `Scratch` object around the editor's VM, then the file
+// as a classic script — and `stageValue`, a stage variable's value for the page's `window.vm`.
 (function () {
   /** Registers an extension object the way builtins and unsandboxed loaders do. */
   function registerInternal(vm, extension) {
@@ -31,4 +32,9 @@
   }
 
   window.userscriptLoader = { registerInternal, loadUnsandboxed };
+
+  window.stageValue = (id) => {
+    const v = window.vm.runtime.getTargetForStage().variables[id];
+    return v ? v.value : undefined;
+  };
 })();
