@@ -1,4 +1,4 @@
-// The VM host page (tests/scratch/page/, served at /vm-host/) with a Scratch VM's web build
+// The VM host page (tests/scratch/page/, served at /vm-host/, with harness/page/ at /harness/page/) with a Scratch VM's web build
 // beside it, for the Playwright tests that run the extension in a VM: a site mount, the VMs, and
 // opening one with a project.
 
