@@ -9,9 +9,9 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
-use scratch_mqtt_core::client::{Client, ClientError, OpId, SessionState, SortedMap};
+use scratch_mqtt_core::client::{Client, ClientError, OpId, SessionState};
 
-use crate::driver::{Driver, Shared, Waiter};
+use crate::driver::{Shared, Waiter};
 use crate::errors::{self, ErrorCode, js_error};
 use crate::from_js;
 use crate::tap::PacketTap;
@@ -56,32 +56,7 @@ impl Connection {
         })?;
         let options = from_js::options(&options, broker.username, broker.password)?;
         let session = Client::new(options, random_u32).map_err(|e| errors::from_options(&e))?;
-        let driver = Driver {
-            session,
-            url: broker.href,
-            socket: None,
-            retired: Vec::new(),
-            socket_generation: 0,
-            timer: None,
-            armed: None,
-            flush_queued: false,
-            waiters: SortedMap::new(),
-            end_waiters: Vec::new(),
-            reconnecting: false,
-            close_on_end: false,
-            tap: None,
-        };
-        let shared = Shared::new(driver, dispatch);
-        let weak = Rc::downgrade(&shared);
-        let timer = Timer::new(Rc::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                if let Ok(mut driver) = shared.driver.try_borrow_mut() {
-                    driver.armed = None;
-                }
-                Shared::input(&shared, |session, now| session.handle_timeout(now));
-            }
-        }));
-        shared.driver.borrow_mut().timer = Some(timer);
+        let shared = Shared::new(session, broker.href, dispatch);
         Ok(Self { shared })
     }
 

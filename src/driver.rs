@@ -54,17 +54,17 @@ enum Notice {
 pub(crate) struct Driver {
     pub(crate) session: Client,
     pub(crate) url: String,
-    pub(crate) socket: Option<Socket>,
+    socket: Option<Socket>,
     /// Sockets closed during a socket callback are kept until the next turn: dropping the
     /// handler that is running would pull it out from under itself.
-    pub(crate) retired: Vec<Socket>,
-    pub(crate) socket_generation: u64,
+    retired: Vec<Socket>,
+    socket_generation: u64,
     pub(crate) timer: Option<Timer>,
     /// The deadline the timer is armed for: re-arming costs a message to the Worker, so it is
     /// done only when the session's deadline comes earlier (see `rearm`).
-    pub(crate) armed: Option<u64>,
+    armed: Option<u64>,
     /// A flush is queued as a microtask: operations made in one JS turn leave as one frame.
-    pub(crate) flush_queued: bool,
+    flush_queued: bool,
     pub(crate) waiters: SortedMap<OpId, Waiter>,
     pub(crate) end_waiters: Vec<Function>,
     /// Between a lost connection (or a failed attempt) that will be retried and the next
@@ -92,12 +92,39 @@ pub(crate) fn now() -> u64 {
 }
 
 impl Shared {
-    pub(crate) fn new(driver: Driver, dispatch: Function) -> Rc<Self> {
-        Rc::new(Self {
+    /// The driver of `session` for the broker at `url`, reporting to `dispatch`, with its timer.
+    pub(crate) fn new(session: Client, url: String, dispatch: Function) -> Rc<Self> {
+        let driver = Driver {
+            session,
+            url,
+            socket: None,
+            retired: Vec::new(),
+            socket_generation: 0,
+            timer: None,
+            armed: None,
+            flush_queued: false,
+            waiters: SortedMap::new(),
+            end_waiters: Vec::new(),
+            reconnecting: false,
+            close_on_end: false,
+            tap: None,
+        };
+        let shared = Rc::new(Self {
             driver: RefCell::new(driver),
             dispatch,
             topics: TopicCache::new(),
-        })
+        });
+        let weak = Rc::downgrade(&shared);
+        let timer = Timer::new(Rc::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                if let Ok(mut driver) = shared.driver.try_borrow_mut() {
+                    driver.armed = None;
+                }
+                Shared::input(&shared, |session, now| session.handle_timeout(now));
+            }
+        }));
+        shared.driver.borrow_mut().timer = Some(timer);
+        shared
     }
 
     /// Feeds one input to the session and runs the driver rule. Re-entrant calls (from inside a
