@@ -287,24 +287,18 @@ fn reconnect_policy(options: &JsValue, path: Path<'_>) -> Result<ReconnectPolicy
 /// v5 CONNECT properties, read from `value` (the options' `properties`, or the options
 /// themselves: MQTT.js accepts them at either place) on top of what `options` has.
 fn connect_properties(value: &JsValue, path: Path<'_>, options: &mut Options) -> Result<(), JsValue> {
-    if let Some(secs) = field(value, path, "sessionExpiryInterval", u32_)? {
-        options.session_expiry_secs = Some(secs);
-    }
-    if let Some(max) = field(value, path, "receiveMaximum", u16_)? {
-        options.receive_maximum = Some(max);
-    }
-    if let Some(max) = field(value, path, "maximumPacketSize", u32_)? {
-        options.maximum_packet_size = Some(max);
-    }
+    options.session_expiry_secs =
+        field(value, path, "sessionExpiryInterval", u32_)?.or(options.session_expiry_secs);
+    options.receive_maximum = field(value, path, "receiveMaximum", u16_)?.or(options.receive_maximum);
+    options.maximum_packet_size =
+        field(value, path, "maximumPacketSize", u32_)?.or(options.maximum_packet_size);
     if let Some(max) = field(value, path, "topicAliasMaximum", u16_)? {
         options.topic_alias_maximum = max;
     }
-    if let Some(on) = field(value, path, "requestResponseInformation", boolean)? {
-        options.request_response_information = Some(on);
-    }
-    if let Some(on) = field(value, path, "requestProblemInformation", boolean)? {
-        options.request_problem_information = Some(on);
-    }
+    options.request_response_information =
+        field(value, path, "requestResponseInformation", boolean)?.or(options.request_response_information);
+    options.request_problem_information =
+        field(value, path, "requestProblemInformation", boolean)?.or(options.request_problem_information);
     let pairs = field(value, path, "userProperties", |v, p| entries(v, p, string))?;
     options.user_properties.extend(pairs.unwrap_or_default());
     Ok(())
@@ -379,12 +373,10 @@ pub(crate) fn options(
     if let Some(id) = field(value, path, "clientId", string)? {
         options.client_id = id;
     }
-    if let Some(username) = field(value, path, "username", string)?.filter(|u| !u.is_empty()) {
-        options.username = Some(username);
-    }
-    if let Some(password) = field(value, path, "password", bytes)? {
-        options.password = Some(password);
-    }
+    options.username = field(value, path, "username", string)?
+        .filter(|u| !u.is_empty())
+        .or(options.username);
+    options.password = field(value, path, "password", bytes)?.or(options.password);
     if let Some(secs) = field(value, path, "keepalive", u16_)? {
         options.keep_alive_secs = secs;
     }
